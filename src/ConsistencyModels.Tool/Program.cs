@@ -1,0 +1,1 @@
+Console.WriteLine(ConsistencyModels.TorchInfo.Describe());
