@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using ConsistencyModels.Distributed;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ConsistencyModels.Training;
+
+/// <summary>
+/// The generic training loop shared by every method: Adam, warm-up, gradient clipping, NaN/Inf guard,
+/// data-parallel gradient averaging, atomic checkpoints and exact resume. Every random draw of step k
+/// comes from a generator seeded with (seed, k, rank), and batches are a pure function of (k, rank), so a
+/// run resumed from a checkpoint continues bit-for-bit like an uninterrupted one.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainerOptions _options;
+    private readonly ITrainingObjective _objective;
+    private readonly IBatchSource _batches;
+    private readonly IGradientSynchronizer _sync;
+    private readonly ITrainingObserver _observer;
+    private readonly string _checkpointDir;
+    private readonly IReadOnlyDictionary<string, string> _checkpointMetadata;
+
+    /// <summary>Creates a trainer; checkpoints go to <paramref name="checkpointDir"/>.</summary>
+    public Trainer(TrainerOptions options, ITrainingObjective objective, IBatchSource batches, string checkpointDir,
+        IReadOnlyDictionary<string, string>? checkpointMetadata = null, IGradientSynchronizer? synchronizer = null,
+        ITrainingObserver? observer = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _objective = objective ?? throw new ArgumentNullException(nameof(objective));
+        _batches = batches ?? throw new ArgumentNullException(nameof(batches));
+        _checkpointDir = checkpointDir ?? throw new ArgumentNullException(nameof(checkpointDir));
+        _checkpointMetadata = checkpointMetadata ?? new Dictionary<string, string>();
+        _sync = synchronizer ?? SingleProcessSynchronizer.Instance;
+        _observer = observer ?? NullTrainingObserver.Instance;
+    }
+
+    /// <summary>The path of the newest checkpoint, whether or not it exists yet.</summary>
+    public string LatestCheckpointPath => Path.Combine(_checkpointDir, TrainingCheckpoint.LatestFileName);
+
+    /// <summary>The seed of step k's generator: a 64-bit mix of (seed, step, rank).</summary>
+    public static long StepSeed(long seed, long step, int rank)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)step * 0xBF58476D1CE4E5B9UL ^ (ulong)(rank + 1) * 0x94D049BB133111EBUL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (long)((z ^ (z >> 31)) & 0x7FFFFFFFFFFFFFFFUL);
+    }
+
+    /// <summary>
+    /// Runs (or, with <paramref name="resume"/>, continues) training to <see cref="TrainerOptions.Iterations"/>.
+    /// Returns the number of steps done. Cancellation stops after the current step and writes a checkpoint.
+    /// </summary>
+    public long Run(bool resume, CancellationToken cancellationToken = default)
+    {
+        var trainable = _objective.Trainable;
+        var parameters = trainable.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = torch.optim.Adam(parameters, lr: _options.LearningRate);
+        long step = 0;
+        string? lastCheckpoint = null;
+        if (resume && File.Exists(LatestCheckpointPath))
+        {
+            step = TrainingCheckpoint.Load(LatestCheckpointPath, _objective.CheckpointModules, optimizer);
+            lastCheckpoint = LatestCheckpointPath;
+            _objective.OnResumed(step);
+        }
+        else
+        {
+            _sync.BroadcastParameters(parameters);
+        }
+        if (step >= _options.Iterations) return step;
+
+        using var generator = new Generator(0, torch.CPU);
+        trainable.train();
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        long lossCount = 0, stepsAtLastReport = step;
+        while (step < _options.Iterations)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                double lr = _options.WarmupIterations > 0
+                    ? _options.LearningRate * Math.Min(1.0, (step + 1.0) / _options.WarmupIterations)
+                    : _options.LearningRate;
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+
+                generator.manual_seed(StepSeed(_options.Seed, step, _sync.Rank));
+                var (x0, labels) = _batches.GetBatch(step, _sync.Rank, _options.BatchSize);
+                var loss = _objective.Loss(step, x0, labels, generator);
+                double lossValue = loss.item<float>();
+                double worstLoss = _sync.AllReduceMax(double.IsFinite(lossValue) ? 0 : 1);
+                if (worstLoss > 0) throw new TrainingDivergedException(step, "loss", lastCheckpoint);
+
+                optimizer.zero_grad();
+                loss.backward();
+                _sync.AverageGradients(parameters);
+                double gradNorm = _options.GradientClip > 0
+                    ? nn.utils.clip_grad_norm_(parameters, _options.GradientClip)
+                    : GradientNorm(parameters);
+                if (!double.IsFinite(gradNorm)) throw new TrainingDivergedException(step, "gradient", lastCheckpoint);
+                optimizer.step();
+                _objective.AfterOptimizerStep(step);
+                lossSum += lossValue;
+                lossCount++;
+            }
+            step++;
+
+            if (step % _options.LogEvery == 0 || step == _options.Iterations)
+            {
+                double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                _observer.OnProgress(step, _options.Iterations, lossSum / Math.Max(1, lossCount), (step - stepsAtLastReport) / seconds);
+                lossSum = 0;
+                lossCount = 0;
+                stepsAtLastReport = step;
+                clock.Restart();
+            }
+            bool cancel = cancellationToken.IsCancellationRequested;
+            if (step % _options.CheckpointEvery == 0 || step == _options.Iterations || cancel)
+            {
+                if (_sync.IsPrimary)
+                {
+                    TrainingCheckpoint.Save(LatestCheckpointPath, step, _objective.Method, _objective.CheckpointModules, optimizer, _checkpointMetadata);
+                    lastCheckpoint = LatestCheckpointPath;
+                    _observer.OnCheckpoint(step, LatestCheckpointPath);
+                }
+                _sync.Barrier();
+            }
+            if (_options.SampleEvery > 0 && step % _options.SampleEvery == 0 && step != _options.Iterations && _sync.IsPrimary)
+                _observer.OnSampleTime(step);
+            if (cancel) break;
+        }
+        trainable.eval();
+        if (step == _options.Iterations && _sync.IsPrimary) _observer.OnSampleTime(step);
+        return step;
+    }
+
+    private static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)
+    {
+        double sum = 0;
+        foreach (var p in parameters)
+        {
+            if (p.grad is null) continue;
+            using var sq = p.grad.square().sum();
+            sum += sq.item<float>();
+        }
+        return Math.Sqrt(sum);
+    }
+}
