@@ -45,12 +45,12 @@ internal static class OptionKit
         new(name) { Description = description, HelpName = helpName, CustomParser = result => ParseDouble(result, name) };
 
     /// <summary>An enum option named by <see cref="CliNameAttribute"/> tokens; null when not given.</summary>
-    /// <remarks>Long value lists get <paramref name="helpName"/> in the usage column and are listed in the description.</remarks>
+    /// <remarks>Long value lists get a short <paramref name="helpName"/> in the usage column; their description lists the values.</remarks>
     public static Option<T?> Choice<T>(string name, string description, bool required = false, string? helpName = null) where T : struct, Enum
     {
         var option = new Option<T?>(name)
         {
-            Description = helpName is null ? description : $"One of {string.Join(", ", CliNames.All<T>())}. {description}",
+            Description = description,
             HelpName = helpName ?? string.Join('|', CliNames.All<T>()),
             Required = required,
             CustomParser = result =>

@@ -59,7 +59,7 @@ public sealed class MetricsLog : IDisposable
         {
             json.WriteStartObject();
             json.WriteNumber("step", step);
-            json.WriteString("time", clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+            json.WriteString("time", clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
             foreach (var (name, value) in values)
             {
                 if (name is "step" or "time")
