@@ -97,8 +97,12 @@ internal static class Cli
     private static int WriteParseError(ParseResult parse, TextWriter stderr)
     {
         var errors = parse.Errors;
+        var command = parse.CommandResult.Command;
+        string message = command.Action is null && command.Subcommands.Count > 0
+            ? $"{CommandPath(parse)} needs a command: {string.Join(", ", command.Subcommands.Select(c => c.Name))}"
+            : ErrorReport.OneLine(errors[0].Message).TrimEnd('.');
         string more = errors.Count > 1 ? $" (and {errors.Count - 1} more)" : "";
-        stderr.WriteLine($"error: {ErrorReport.OneLine(errors[0].Message)}{more}; see '{CommandPath(parse)} --help'");
+        stderr.WriteLine($"error: {message}{more}; see '{CommandPath(parse)} --help'");
         return ExitCodes.Usage;
     }
 

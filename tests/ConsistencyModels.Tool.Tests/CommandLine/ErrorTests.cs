@@ -62,7 +62,7 @@ public class ErrorTests
     {
         SingleError(new CliHarness().Run("train-teacher", "--out", "o"), ExitCodes.Usage);
         var line = SingleError(new CliHarness().Run("bench", "--fast"), ExitCodes.Usage);
-        Assert.That(line, Does.Contain("--fast"));
+        Assert.That(line, Is.EqualTo("error: Unrecognized command or argument '--fast'; see 'cm bench --help'"));
     }
 
     [TestCase("--ema", "0.9", "ict")]
@@ -95,6 +95,13 @@ public class ErrorTests
     {
         var line = SingleError(new CliHarness().Run("train-teacher", "--data", "d", "--out", "o", "--resume", "--force"), ExitCodes.Usage);
         Assert.That(line, Does.StartWith("error: --resume and --force exclude each other"));
+    }
+
+    [Test]
+    public void ParentCommandWithoutSubcommandNamesTheSubcommands()
+    {
+        var line = SingleError(new CliHarness().Run("data"), ExitCodes.Usage);
+        Assert.That(line, Is.EqualTo("error: cm data needs a command: fetch; see 'cm data --help'"));
     }
 
     [Test]
