@@ -14,8 +14,7 @@ internal sealed class CliHarness
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var settings = CliSettings.Default() with { Debug = false };
-        int code = Cli.Run(args, stdout, stderr, settings);
+        int code = Cli.Run(args, stdout, stderr);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 
