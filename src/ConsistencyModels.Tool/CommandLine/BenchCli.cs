@@ -20,12 +20,14 @@ internal sealed class BenchCli
         "TorchSharp intra-op threads (default: TorchSharp's, 2 on our machines).");
     private readonly Option<string?> json = OptionKit.Path("--json", "FILE",
         "Write the results as JSON (ms per frame median and p95, textures per second, settings).");
+    private readonly Option<bool> train = OptionKit.Flag("--train",
+        "Time training iterations instead (forward, backward and Adam step on --batch crops of --size; --steps is ignored).");
     private readonly Option<ComputeDevice?> device = OptionKit.Choice<ComputeDevice>("--device", "Compute device (default: cpu).");
 
     public BenchCli()
     {
         Command = new Command("bench",
-            "Measure the network's generation speed: milliseconds per frame and textures per second (eval mode, no grad).");
+            "Measure the network's generation speed (milliseconds per frame and textures per second, eval mode, no grad) or, with --train, its training speed.");
         Command.Add(model);
         Command.Add(config);
         Command.Add(size);
@@ -35,6 +37,7 @@ internal sealed class BenchCli
         Command.Add(warmup);
         Command.Add(threads);
         Command.Add(json);
+        Command.Add(train);
         Command.Add(device);
     }
 
@@ -59,6 +62,7 @@ internal sealed class BenchCli
             Warmup: Check.AtLeast("--warmup", result.GetValue(warmup), 0),
             Threads: Check.AtLeast("--threads", result.GetValue(threads), 1),
             Json: result.GetValue(json),
-            Device: result.GetValue(device) ?? ComputeDevice.Cpu);
+            Device: result.GetValue(device) ?? ComputeDevice.Cpu,
+            Train: result.GetValue(train));
     }
 }

@@ -11,6 +11,7 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Threads">TorchSharp intra-op threads; null = TorchSharp's default.</param>
 /// <param name="Json">JSON result file; null = table only.</param>
 /// <param name="Device">Compute device.</param>
+/// <param name="Train">Time training iterations (forward, backward, Adam step) instead of generation.</param>
 public sealed record BenchOptions(
     string? Model,
     NetworkPreset? Config,
@@ -21,4 +22,5 @@ public sealed record BenchOptions(
     int Warmup,
     int? Threads,
     string? Json,
-    ComputeDevice Device);
+    ComputeDevice Device,
+    bool Train);

@@ -134,12 +134,22 @@ public class ParsingTests
     }
 
     [Test]
+    public void Bench_ModelAndConfigExcludeEachOther_SizeChecksTheConfig()
+    {
+        var result = new CliHarness().Run("bench", "--model", "m", "--config", "tiny");
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(result.ErrorLines, Is.EqualTo(new[] { "error: --model and --config exclude each other: the model file fixes the network" }));
+        Assert.That(new CliHarness().Run("bench", "--config", "tiny", "--size", "6").ExitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(Parse<BenchOptions>("bench", "--config", "tiny", "--size", "12").Size, Is.EqualTo(12));
+    }
+
+    [Test]
     public void Bench_DefaultsAndModel()
     {
         var options = Parse<BenchOptions>("bench");
-        Assert.That(options, Is.EqualTo(new BenchOptions(null, NetworkPreset.Small, 128, 1, 1, 100, 10, null, null, ComputeDevice.Cpu)));
+        Assert.That(options, Is.EqualTo(new BenchOptions(null, NetworkPreset.Small, 128, 1, 1, 100, 10, null, null, ComputeDevice.Cpu, false)));
         options = Parse<BenchOptions>("bench", "--model", "m", "--size", "100", "--steps", "2", "--batch", "4", "--frames", "20",
-            "--warmup", "0", "--threads", "1", "--json", "b.json");
-        Assert.That(options, Is.EqualTo(new BenchOptions("m", null, 100, 2, 4, 20, 0, 1, "b.json", ComputeDevice.Cpu)));
+            "--warmup", "0", "--threads", "1", "--json", "b.json", "--train");
+        Assert.That(options, Is.EqualTo(new BenchOptions("m", null, 100, 2, 4, 20, 0, 1, "b.json", ComputeDevice.Cpu, true)));
     }
 }
