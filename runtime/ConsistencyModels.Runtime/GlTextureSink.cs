@@ -98,7 +98,7 @@ public sealed unsafe class GlTextureSink : IDisposable
         var count = 3 * width * height;
         if (planar.Length < count)
             throw new ArgumentException($"planar data must hold 3×{height}×{width} = {count} floats, got {planar.Length}.", nameof(planar));
-        if (width != Width || height != Height) Resize(width, height);
+        EnsureSize(width, height);
 
         var bytes = (nuint)(count * sizeof(float));
         gl.BindBuffer(BufferTargetARB.PixelUnpackBuffer, pixelBuffer);
@@ -164,8 +164,12 @@ public sealed unsafe class GlTextureSink : IDisposable
             gl.GetTextureImage(outputs[current], 0, PixelFormat.Rgba, PixelType.UnsignedByte, (uint)count, p);
     }
 
-    private void Resize(int width, int height)
+    /// <summary>Reallocates the textures when the size differs (new GL names, <see cref="Generation"/> increments); a no-op otherwise.</summary>
+    public void EnsureSize(int width, int height)
     {
+        VerifyThread();
+        CheckSize(width, height);
+        if (width == Width && height == Height) return;
         DeleteTextures();
         Allocate(width, height);
     }
