@@ -19,6 +19,9 @@ public sealed unsafe class GlTextureSink : IDisposable
     private readonly int ownerThread = Environment.CurrentManagedThreadId;
     private readonly uint[] outputs = new uint[3];
     private uint program;
+
+    /// <summary>GL name of the compute program (tests check it is deleted).</summary>
+    internal uint Program => program;
     private int sizeLocation;
     private uint pixelBuffer;
     private uint planarTexture;
