@@ -69,15 +69,21 @@ public sealed class ProceduralTextureSource : ITextureSource
                     vb += weights[k * 3 + 2] * s;
                 }
                 var i = y * w + x;
-                r[i] = Math.Clamp(vr, -1f, 1f);
-                g[i] = Math.Clamp(vg, -1f, 1f);
-                b[i] = Math.Clamp(vb, -1f, 1f);
+                r[i] = Contrast(vr);
+                g[i] = Contrast(vg);
+                b[i] = Contrast(vb);
             }
         }
     }
 
     /// <inheritdoc />
     public void Dispose() { }
+
+    // A sum of many waves concentrates near 0 (grey); tanh(k·v)/tanh(k) restores contrast and keeps [-1, 1].
+    private const float ContrastGain = 2.5f;
+    private static readonly float ContrastScale = 1f / MathF.Tanh(ContrastGain);
+
+    private static float Contrast(float v) => Math.Clamp(MathF.Tanh(ContrastGain * v) * ContrastScale, -1f, 1f);
 
     // Draws the wave parameters for a request; returns the wave count. The class sets the frequency band.
     private int DrawWaves(in TextureRequest request)
