@@ -15,7 +15,7 @@ public interface ITextureSource : IDisposable
     /// <summary>Channels per texture: always 3 (RGB).</summary>
     int Channels => 3;
 
-    /// <summary>Class names the source can be conditioned on; empty for an unconditional source.</summary>
+    /// <summary>Class names the source can be conditioned on; empty for an unconditional source. Immutable (read from any thread).</summary>
     IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>Writes the texture described by <paramref name="request"/> into the first

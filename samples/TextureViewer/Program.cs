@@ -38,6 +38,9 @@ using (source)
     log.WriteLine($"source: {source.Description}");
     log.WriteLine($"texture: {request.Width}×{request.Height}, class {SourceFactory.ClassName(source, request.ClassIndex)}, {request.Steps} step(s), seed {request.Seed}");
 
+    if (options.CpuOnly)
+        return CpuViewer.Run(options, source, request, "--cpu given", log);
+
     if (!options.Headless)
     {
         GlWindow? window = null;

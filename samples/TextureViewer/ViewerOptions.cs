@@ -13,6 +13,7 @@ internal sealed record ViewerOptions
     public string? Screenshot { get; init; }
     public ulong Seed { get; init; } = 1;
     public bool Help { get; init; }
+    public bool CpuOnly { get; init; }
 
     public const string Usage = """
         TextureViewer: live consistency-model textures on an OpenGL plane (window) or offscreen (headless).
@@ -25,6 +26,7 @@ internal sealed record ViewerOptions
           --out DIR           output folder for PNGs and stats.json (default ./viewer-out)
           --headless          render offscreen with EGL even if a display exists
           --screenshot FILE   save the last rendered frame as PNG (window: the back buffer)
+          --cpu               skip OpenGL: generate and write PNGs on the CPU (what happens when GL is missing)
         Keys (window): Left/Right class, 1/2 steps, N new seed, A animate on/off, S save PNG, Esc quit.
         """;
 
@@ -52,6 +54,7 @@ internal sealed record ViewerOptions
                 "--frames" => o with { Frames = Int(1, int.MaxValue) },
                 "--out" => o with { OutputDirectory = Value() },
                 "--headless" => o with { Headless = true },
+                "--cpu" => o with { CpuOnly = true },
                 "--screenshot" => o with { Screenshot = Value() },
                 "--seed" => o with { Seed = ulong.TryParse(Value(), out var s) ? s : throw new ArgumentException($"--seed expects a non-negative integer, got '{args[i]}'.") },
                 "--help" or "-h" => o with { Help = true },

@@ -10,8 +10,12 @@ namespace ConsistencyModels.Runtime.Gl;
 public sealed unsafe class GlWindow : GlContext
 {
     private static readonly ConcurrentDictionary<IntPtr, GlWindow> Windows = new();
+    // glfwInit/glfwTerminate are process-wide: terminate only when the last window goes.
+    private static readonly Lock Gate = new();
+    private static int liveWindows;
     private readonly Glfw glfw;
     private IntPtr handle;
+    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? callbackError;
 
     private GlWindow(Glfw glfw, IntPtr handle)
     {
@@ -49,9 +53,13 @@ public sealed unsafe class GlWindow : GlContext
         if (!Glfw.TryLoad(out var loaded, out var reason))
             throw new GlUnavailableException($"{reason}; install: {GlUnavailableException.WindowInstallHint}");
         var glfw = loaded!;
-        Glfw.ClearError();
-        if (glfw.Init() == 0)
-            throw new GlUnavailableException($"glfwInit failed: {Glfw.LastError ?? "no reason given"} (no display? set DISPLAY or use headless EGL).");
+        lock (Gate)
+        {
+            Glfw.ClearError();
+            if (glfw.Init() == 0)
+                throw new GlUnavailableException($"glfwInit failed: {Glfw.LastError ?? "no reason given"} (no display? set DISPLAY or use headless EGL).");
+            liveWindows++;
+        }
         glfw.DefaultWindowHints();
         glfw.WindowHint(Glfw.ContextVersionMajor, 4);
         glfw.WindowHint(Glfw.ContextVersionMinor, 5);
@@ -64,7 +72,7 @@ public sealed unsafe class GlWindow : GlContext
         if (handle == IntPtr.Zero)
         {
             var error = Glfw.LastError ?? "no reason given";
-            glfw.Terminate();
+            Release(glfw);
             throw new GlUnavailableException($"glfwCreateWindow with OpenGL 4.5 core failed: {error}");
         }
         glfw.MakeContextCurrent(handle);
@@ -76,7 +84,7 @@ public sealed unsafe class GlWindow : GlContext
         {
             Windows.TryRemove(handle, out _);
             glfw.DestroyWindow(handle);
-            glfw.Terminate();
+            Release(glfw);
             throw;
         }
     }
@@ -94,8 +102,14 @@ public sealed unsafe class GlWindow : GlContext
     /// <summary>Shows the back buffer.</summary>
     public void SwapBuffers() => glfw.SwapBuffers(handle);
 
-    /// <summary>Processes pending window events; raises <see cref="KeyPressed"/>.</summary>
-    public void PollEvents() => glfw.PollEvents();
+    /// <summary>Processes pending window events; raises <see cref="KeyPressed"/> and rethrows here anything a handler threw.</summary>
+    public void PollEvents()
+    {
+        glfw.PollEvents();
+        var error = callbackError;
+        callbackError = null;
+        error?.Throw();
+    }
 
     /// <summary>Asks the window to close; <see cref="ShouldClose"/> becomes true.</summary>
     public void Close() => glfw.SetWindowShouldClose(handle, 1);
@@ -103,8 +117,16 @@ public sealed unsafe class GlWindow : GlContext
     [System.Runtime.InteropServices.UnmanagedCallersOnly]
     private static void OnKey(IntPtr window, int key, int scancode, int action, int mods)
     {
-        if ((action == Glfw.Press || action == Glfw.Repeat) && Windows.TryGetValue(window, out var w))
+        if ((action != Glfw.Press && action != Glfw.Repeat) || !Windows.TryGetValue(window, out var w)) return;
+        // An exception must not unwind through GLFW's native frames: keep it for PollEvents.
+        try
+        {
             w.KeyPressed?.Invoke(key);
+        }
+        catch (Exception e)
+        {
+            w.callbackError ??= System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+        }
     }
 
     /// <inheritdoc />
@@ -114,7 +136,15 @@ public sealed unsafe class GlWindow : GlContext
         Windows.TryRemove(handle, out _);
         glfw.MakeContextCurrent(IntPtr.Zero);
         glfw.DestroyWindow(handle);
-        glfw.Terminate();
+        Release(glfw);
         handle = IntPtr.Zero;
+    }
+
+    private static void Release(Glfw glfw)
+    {
+        lock (Gate)
+        {
+            if (--liveWindows == 0) glfw.Terminate();
+        }
     }
 }

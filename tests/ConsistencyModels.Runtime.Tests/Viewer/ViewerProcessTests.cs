@@ -118,6 +118,27 @@ public class ViewerProcessTests
     }
 
     [Test]
+    public void CpuFallbackStillWritesTexturesAndSaysWhatToInstall()
+    {
+        var outDir = Path.Combine(workDir, "out");
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--cpu", "--frames", "5", "--size", "16", "--out", outDir], workDir, removeDisplay: true);
+
+        Assert.That(exit, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri"));
+        var texture = LoadPng(Path.Combine(outDir, "texture_000.png"));
+        Assert.That((texture.Width, texture.Height), Is.EqualTo((16, 16)));
+        // The PNG is the documented mapping of the procedural texture for the same request.
+        using var source = new ProceduralTextureSource();
+        var planar = new float[3 * 16 * 16];
+        source.Generate(new TextureRequest(16, 16, 0, 1, 1, 0), planar);
+        var expected = new byte[4 * 16 * 16];
+        PlanarTextureConversion.ToRgba8(planar, 16, 16, expected);
+        Assert.That(texture.Data, Is.EqualTo(expected).AsCollection);
+        using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "stats.json")));
+        Assert.That(stats.RootElement.GetProperty("mode").GetString(), Is.EqualTo("cpu-only"));
+    }
+
+    [Test]
     public void BadArgumentGivesOneLineErrorAndExitCode2()
     {
         var (exit, output) = Run("dotnet", [ViewerDll(), "--steps", "3"], workDir, removeDisplay: true);
