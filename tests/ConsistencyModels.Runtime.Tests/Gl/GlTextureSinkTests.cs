@@ -171,6 +171,36 @@ public class GlTextureSinkTests
     }
 
     [Test]
+    public void ProducerSizeChangeReachesTheSinkThroughUpdate()
+    {
+        using var source = new ProceduralTextureSource();
+        using var producer = new TextureProducer(source, new TextureRequest(8, 8, 0, 1, 1, 0));
+        using var sink = new GlTextureSink(gl, 8, 8);
+        var resized = new TextureRequest(20, 6, 1, 2, 4, 0);
+        producer.Request = resized;
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(sink.Update(producer.Frames) && producer.Frames.Front.Request == resized) && DateTime.UtcNow < deadline)
+            Thread.Sleep(1);
+
+        Assert.That((sink.Width, sink.Height), Is.EqualTo((20, 6)));
+        var expected = new float[resized.PlanarLength];
+        using var oracle = new ProceduralTextureSource();
+        oracle.Generate(resized, expected);
+        AssertMatchesRgba8(sink, expected);
+    }
+
+    [Test]
+    public void BadSizesAndShortDataAreRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GlTextureSink(gl, 0, 4));
+        using var sink = new GlTextureSink(gl, 4, 4);
+        var e = Assert.Throws<ArgumentException>(() => sink.Upload(new float[47], 4, 4));
+        Assert.That(e!.Message, Does.Contain("48"));
+        Assert.Throws<InvalidOperationException>(() => sink.ReadCurrent(new byte[64]), "nothing uploaded yet");
+    }
+
+    [Test]
     public void DisposeDeletesEveryGlObject()
     {
         var sink = new GlTextureSink(gl, 8, 8, TexturePixelFormat.Rgba16F);
