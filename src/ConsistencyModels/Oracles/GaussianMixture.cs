@@ -96,10 +96,9 @@ public sealed class GaussianMixture
         ArgumentNullException.ThrowIfNull(x);
         Guard.NonNegative(sigma, nameof(sigma));
         CheckShape(x);
-        using var scope = NewDisposeScope();
-        var x64 = x.to(ScalarType.Float64).reshape(x.shape[0], Dimension);
-        var sigma2 = tensor(sigma * sigma, ScalarType.Float64, x.device);
-        return Core(x64, sigma2).reshape(x.shape).to(x.dtype).MoveToOuterDisposeScope();
+        var sig = new double[x.shape[0]];
+        Array.Fill(sig, sigma);
+        return Run(x, sig);
     }
 
     /// <summary>The exact denoiser with a σ ≥ 0 per sample (shape [B]).</summary>
@@ -110,11 +109,11 @@ public sealed class GaussianMixture
         CheckShape(x);
         if (sigma.dim() != 1 || sigma.shape[0] != x.shape[0])
             throw new ArgumentException($"sigma must have shape [B] = [{x.shape[0]}], got [{string.Join(", ", sigma.shape)}].", nameof(sigma));
-        using var scope = NewDisposeScope();
-        var s64 = sigma.to(ScalarType.Float64);
-        if ((s64 < 0).any().item<bool>()) throw new ArgumentException("sigma must be >= 0 for every sample.", nameof(sigma));
-        var x64 = x.to(ScalarType.Float64).reshape(x.shape[0], Dimension);
-        return Core(x64, s64.square().view(-1, 1, 1)).reshape(x.shape).to(x.dtype).MoveToOuterDisposeScope();
+        using var s64 = sigma.to(ScalarType.Float64, CPU).contiguous();
+        var sig = s64.data<double>().ToArray();
+        foreach (double v in sig)
+            if (!(v >= 0) || double.IsInfinity(v)) throw new ArgumentException($"sigma must be finite and >= 0 for every sample, got {v}.", nameof(sigma));
+        return Run(x, sig);
     }
 
     /// <summary>This oracle as a <see cref="Denoiser"/>.</summary>
@@ -128,29 +127,57 @@ public sealed class GaussianMixture
     {
         Guard.AtLeast(n, 1, nameof(n));
         using var scope = NewDisposeScope();
-        var (mu, sd, _) = Parameters(CPU);
+        var mu = tensor(_means.Cast<double>().ToArray(), new long[] { Components, Dimension }, ScalarType.Float64);
+        var sd = tensor(_stds.Cast<double>().ToArray(), new long[] { Components, Dimension }, ScalarType.Float64);
         var w = tensor(_weights, ScalarType.Float64);
         var comp = w.multinomial(n, replacement: true, generator: generator);
         var z = randn(new long[] { n, Dimension }, ScalarType.Float64, generator: generator);
         return (mu.index_select(0, comp) + sd.index_select(0, comp) * z).MoveToOuterDisposeScope();
     }
 
-    private Tensor Core(Tensor x, Tensor sigma2)
+    // The oracle runs in managed float64: a handful of tiny torch ops costs milliseconds per call, and the
+    // reference ODE solutions need tens of thousands of calls.
+    private Tensor Run(Tensor x, double[] sigma)
     {
-        var (mu, sd, logW) = Parameters(x.device);
-        var var0 = sd.square().unsqueeze(0);                  // [1, K, D]
-        var tot = var0 + sigma2;                              // [1 or B, K, D]
-        var diff = x.unsqueeze(1) - mu.unsqueeze(0);          // [B, K, D]
-        // log N(x; μ_k, diag(s²+σ²)) up to the shared constant −D/2·ln 2π.
-        var logp = logW.unsqueeze(0) - 0.5 * (diff.square() / tot + tot.log()).sum(2);
-        var r = logp.softmax(1).unsqueeze(2);                 // [B, K, 1]
-        var post = mu.unsqueeze(0) + var0 / tot * diff;       // E[x₀ | x, k]
-        return (r * post).sum(1);
+        using var x64 = x.to(ScalarType.Float64, CPU).contiguous();
+        var xs = x64.data<double>().ToArray();
+        var outp = new double[xs.Length];
+        int dim = Dimension, kc = Components;
+        var logp = new double[kc];
+        for (int b = 0; b < sigma.Length; b++)
+        {
+            int o = b * dim;
+            double s2 = sigma[b] * sigma[b];
+            if (s2 == 0) { Array.Copy(xs, o, outp, o, dim); continue; }
+            double max = double.NegativeInfinity;
+            for (int k = 0; k < kc; k++)
+            {
+                // log w_k + log N(x; μ_k, diag(s_k² + σ²)) up to the shared −D/2·ln 2π.
+                double lp = Math.Log(_weights[k]);
+                for (int d = 0; d < dim; d++)
+                {
+                    double tot = _stds[k, d] * _stds[k, d] + s2, diff = xs[o + d] - _means[k, d];
+                    lp -= 0.5 * (diff * diff / tot + Math.Log(tot));
+                }
+                logp[k] = lp;
+                max = Math.Max(max, lp);
+            }
+            double z = 0;
+            for (int k = 0; k < kc; k++) { logp[k] = Math.Exp(logp[k] - max); z += logp[k]; }
+            for (int k = 0; k < kc; k++)
+            {
+                double r = logp[k] / z;
+                for (int d = 0; d < dim; d++)
+                {
+                    double v0 = _stds[k, d] * _stds[k, d];
+                    outp[o + d] += r * (_means[k, d] + v0 / (v0 + s2) * (xs[o + d] - _means[k, d]));
+                }
+            }
+        }
+        var res = tensor(outp, x.shape, ScalarType.Float64);
+        if (x.dtype == ScalarType.Float64 && x.device.type == TorchSharp.DeviceType.CPU) return res;
+        using (res) return res.to(x.dtype, x.device);
     }
-
-    private (Tensor Mu, Tensor Sd, Tensor LogW) Parameters(Device device) =>
-        (tensor(_means, ScalarType.Float64, device), tensor(_stds, ScalarType.Float64, device),
-         tensor(_weights.Select(w => Math.Log(w)).ToArray(), ScalarType.Float64, device));
 
     private void CheckShape(Tensor x)
     {
