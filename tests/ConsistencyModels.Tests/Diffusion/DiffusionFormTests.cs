@@ -120,6 +120,6 @@ public class DiffusionFormTests
         xt.Dispose();
         double err = (xEdm - reference.X).abs().max().item<double>();
         TestContext.Out.WriteLine($"{form.Name}: t {t0:G6} → {t1:G6}, max |x_form − x_edm| = {err:E2} (reference estimate {reference.ErrorEstimate:E1})");
-        Assert.That(err, Is.LessThan(1e-6));
+        Assert.That(err, Is.LessThan(1e-9));
     }
 }
