@@ -6,7 +6,9 @@ namespace ConsistencyModels.Solvers;
 /// Chooses the intermediate τ of 2-step consistency sampling by a ternary search over Karras-grid indices
 /// minimizing a metric (lower is better, e.g. FID or SWD), as the reference consistency_models code did
 /// (for CD with N = 40 on ImageNet 64 it found index 22, i.e. τ = σ_22). Assumes the metric is unimodal
-/// in the index; every metric value is cached, so each index is evaluated at most once.
+/// in the index; every metric value is cached, so each index is evaluated at most once. Like the reference
+/// (scripts/ternary_search.py, "determ" generator), the metric should draw the same noise for every τ so that
+/// differences come from τ, not from sampling noise.
 /// </summary>
 public static class MultistepTauSearch
 {
