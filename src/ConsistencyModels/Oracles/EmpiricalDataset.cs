@@ -46,6 +46,29 @@ public sealed class EmpiricalDataset : IDisposable
         return w.matmul(pts).reshape(x.shape).to(x.dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>D(x;σ) with a σ &gt; 0 per sample (shape [B]).</summary>
+    public Tensor Denoise(Tensor x, Tensor sigma)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(sigma);
+        long per = x.dim() >= 2 && x.shape[0] > 0 ? x.numel() / x.shape[0] : -1;
+        if (per != Dimension)
+            throw new ArgumentException($"x must have shape [B, D = {Dimension}] (or [B, …] with {Dimension} elements per sample), got [{string.Join(", ", x.shape)}].", nameof(x));
+        if (sigma.dim() != 1 || sigma.shape[0] != x.shape[0])
+            throw new ArgumentException($"sigma must have shape [B] = [{x.shape[0]}], got [{string.Join(", ", sigma.shape)}].", nameof(sigma));
+        using var scope = NewDisposeScope();
+        var s64 = sigma.to(ScalarType.Float64, x.device);
+        if (!(s64 > 0).all().item<bool>()) throw new ArgumentException("sigma must be > 0 for every sample.", nameof(sigma));
+        var x64 = x.to(ScalarType.Float64).reshape(x.shape[0], Dimension);
+        var pts = _points.to(x.device);
+        var d2 = (x64.unsqueeze(1) - pts.unsqueeze(0)).square().sum(2);
+        var w = (d2 * (-0.5 / s64.square()).unsqueeze(1)).softmax(1);
+        return w.matmul(pts).reshape(x.shape).to(x.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>This oracle as a <see cref="BatchDenoiser"/>.</summary>
+    public BatchDenoiser AsBatchDenoiser() => Denoise;
+
     /// <summary>This oracle as a <see cref="Denoiser"/>.</summary>
     public Denoiser AsDenoiser() => Denoise;
 

@@ -64,6 +64,22 @@ public class DiffusionFormTests
     }
 
     [Test]
+    public void VelocityAndPredictionMatchHandValues()
+    {
+        // Flow matching: α' = −1, σ_t' = 1, so v = ε − x₀ (the rectified-flow target).
+        var flow = new FlowMatchingForm();
+        using var x0 = tensor(new[] { 0.5, -1.0 }, ScalarType.Float64);
+        using var eps = tensor(new[] { 2.0, 0.25 }, ScalarType.Float64);
+        using var v = EdmMapping.Velocity(flow, 0.3, x0, eps);
+        Assert.That(v.data<double>().ToArray(), Is.EqualTo(new[] { 1.5, 1.25 }));
+        // With a denoiser that knows x₀, Predict recovers x₀ and ε from x_t = α·x₀ + σ_t·ε (t = 0.3: α = 0.7, σ_t = 0.3).
+        using var xt = (x0 * 0.7 + eps * 0.3).view(1, 2);
+        var (p0, pe) = EdmMapping.Predict(flow, (x, s) => x0.view(1, 2).clone(), xt, 0.3);
+        using (p0) using (pe)
+            Assert.That(pe.allclose(eps.view(1, 2), rtol: 1e-14, atol: 1e-14), Is.True);
+    }
+
+    [Test]
     public void EdmMappingRoundTrips()
     {
         var form = new VpForm();
@@ -93,10 +109,8 @@ public class DiffusionFormTests
         double t0 = form.TimeForEdmSigma(sigma0), t1 = form.TimeForEdmSigma(sigma1);
         Tensor Velocity(Tensor xt, double t)
         {
-            double a = form.Alpha(t), s = form.SigmaT(t);
-            using var x0hat = gmm.Denoise(xt / a, s / a);
-            using var eps = (xt - x0hat * a) / s;
-            return x0hat * form.AlphaDerivative(t) + eps * form.SigmaTDerivative(t);
+            var (x0hat, eps) = EdmMapping.Predict(form, gmm.AsDenoiser(), xt, t);
+            using (x0hat) using (eps) return EdmMapping.Velocity(form, t, x0hat, eps);
         }
         // RK4 in the form's own time, uniform in ln σ_EDM mapped back to t so every form gets the same resolution.
         const int steps = 600;

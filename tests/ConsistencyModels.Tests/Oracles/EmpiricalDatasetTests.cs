@@ -36,4 +36,22 @@ public class EmpiricalDatasetTests
         Assert.Throws<ArgumentException>(() => data.Denoise(bad, 1.0));
         Assert.Throws<ArgumentOutOfRangeException>(() => data.Denoise(far, 0.0));
     }
+
+    [Test]
+    public void PerSampleSigmaMatchesScalarCalls()
+    {
+        using var pts = randn(new long[] { 20, 3 }, ScalarType.Float64, generator: new Generator(1));
+        using var data = new EmpiricalDataset(pts);
+        using var x = randn(new long[] { 2, 3 }, ScalarType.Float64, generator: new Generator(2));
+        double[] sig = { 0.1, 2.0 };
+        using var s = tensor(sig, ScalarType.Float64);
+        using var b = data.Denoise(x, s);
+        for (int i = 0; i < 2; i++)
+        {
+            using var one = data.Denoise(x[i].unsqueeze(0), sig[i]);
+            Assert.That(b[i].unsqueeze(0).allclose(one, rtol: 1e-14, atol: 1e-14), Is.True);
+        }
+        using var bad = tensor(new[] { 1.0, 0.0 }, ScalarType.Float64);
+        Assert.Throws<ArgumentException>(() => data.Denoise(x, bad));
+    }
 }

@@ -42,4 +42,24 @@ public class ExactOdeSolutionTests
         Assert.That(a.ErrorEstimate, Is.LessThan(1e-9));
         Assert.That(diff, Is.LessThan(1e-9));
     }
+
+    [Test]
+    public void PerSampleStartsMatchScalarSolves()
+    {
+        var g = TestMixtures.TwoD();
+        double[] starts = { 0.05, 1.0, 20.0 };
+        using var s = tensor(starts, ScalarType.Float64);
+        using var x = randn(new long[] { 3, 2 }, ScalarType.Float64, generator: new Generator(12)) * s.view(-1, 1);
+        using var batch = ExactOdeSolution.Solve(g.AsBatchDenoiser(), x, s, 0.002, stepsPerUnit: 64);
+        for (int i = 0; i < 3; i++)
+        {
+            using var xi = x[i].unsqueeze(0);
+            using var one = ExactOdeSolution.Solve(g.AsDenoiser(), xi, starts[i], 0.002, stepsPerUnit: 64);
+            double diff = (batch.X[i].unsqueeze(0) - one.X).abs().max().item<double>();
+            Assert.That(diff, Is.LessThan(1e-9), $"sample {i}, σ_start = {starts[i]}");
+        }
+        Assert.That(batch.ErrorEstimate, Is.LessThan(1e-9));
+        using var bad = ones(2, ScalarType.Float64);
+        Assert.Throws<ArgumentException>(() => ExactOdeSolution.Solve(g.AsBatchDenoiser(), x, bad, 0.0));
+    }
 }
