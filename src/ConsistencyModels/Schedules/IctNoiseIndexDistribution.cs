@@ -71,6 +71,18 @@ public sealed class IctNoiseIndexDistribution
     /// <summary>p(i), i ∈ [0, N−2]; sums to 1.</summary>
     public IReadOnlyList<double> Probabilities { get; }
 
+    /// <summary>
+    /// The noise pair of index i: (σ_i, σ_{i+1}) with σ_i &lt; σ_{i+1}. The loss noises x₀ to both levels and
+    /// trains f(x_{σ_{i+1}}) toward stopgrad f(x_{σ_i}). In the decreasing Karras grid of N points these are
+    /// entries N−1−i and N−2−i.
+    /// </summary>
+    public (double Lower, double Upper) Interval(int i)
+    {
+        if (i < 0 || i >= Probabilities.Count)
+            throw new ArgumentOutOfRangeException(nameof(i), i, $"interval index must be in [0, {Probabilities.Count - 1}], got {i}.");
+        return (Sigmas[i], Sigmas[i + 1]);
+    }
+
     /// <summary>Draws <paramref name="count"/> indices with <see cref="Random"/> (inverse CDF).</summary>
     public int[] Sample(Random random, int count)
     {

@@ -53,6 +53,17 @@ public class IctNoiseIndexDistributionTests
     }
 
     [Test]
+    public void IntervalsMapToTheDecreasingKarrasGrid()
+    {
+        var dist = IctNoiseIndexDistribution.ForKarras(11);
+        var karras = KarrasSchedule.Sigmas(11, appendZero: false);
+        Assert.That(dist.Interval(0), Is.EqualTo((0.002, karras[9])));
+        Assert.That(dist.Interval(9), Is.EqualTo((karras[1], 80.0)));
+        for (int i = 0; i < 10; i++) Assert.That(dist.Interval(i), Is.EqualTo((karras[10 - i], karras[9 - i])));
+        Assert.Throws<ArgumentOutOfRangeException>(() => dist.Interval(10));
+    }
+
+    [Test]
     public void BadGridsThrow()
     {
         Assert.Throws<ArgumentException>(() => new IctNoiseIndexDistribution(new[] { 1.0 }));
