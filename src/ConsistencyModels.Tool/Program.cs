@@ -1,1 +1,40 @@
-Console.WriteLine(ConsistencyModels.TorchInfo.Describe());
+using ConsistencyModels.Tool.CommandLine;
+using ConsistencyModels.Tool.Progress;
+
+namespace ConsistencyModels.Tool;
+
+/// <summary>The entry point of the <c>cm</c> tool.</summary>
+public static class Program
+{
+    /// <summary>
+    /// Runs <c>cm</c>. The first Ctrl+C cancels the command cleanly (training stops after the current
+    /// step and saves a checkpoint); a second one ends the process at once.
+    /// </summary>
+    /// <param name="args">The command line.</param>
+    /// <returns>The exit code (see <see cref="ExitCodes"/>).</returns>
+    public static int Main(string[] args)
+    {
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancellation.IsCancellationRequested) return; // second Ctrl+C: let the runtime end the process
+            e.Cancel = true;
+            Console.Error.WriteLine("stopping after the current step (Ctrl+C again to abort)...");
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var settings = CliSettings.Default() with
+            {
+                Cancellation = cancellation.Token,
+                Interactive = ProgressReporterFactory.IsInteractiveTerminal(),
+            };
+            return Cli.Run(args, Console.Out, Console.Error, settings);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+namespace ConsistencyModels.Runtime.Cuda;
+
+/// <summary>
+/// Copies a CUDA device tensor straight into a <see cref="GlTextureSink"/>'s planar R32F texture (no trip
+/// through host memory), then lets the sink's compute shader convert it. Registers the texture with
+/// cudaGraphicsGLRegisterImage and re-registers after a resize. Create, use and dispose on the GL thread.
+/// The device pointer of a contiguous float32 tensor [3, H, W] (or [1, 3, H, W]) is its storage's data
+/// pointer plus storage_offset × 4 bytes.
+/// </summary>
+public sealed unsafe class CudaGlTextureBridge : IDisposable
+{
+    private readonly CudaRuntime cuda;
+    private readonly GlTextureSink sink;
+    private IntPtr resource;
+    private int registeredGeneration = -1;
+
+    /// <summary>Binds the bridge to a sink (registration happens at the first upload).</summary>
+    public CudaGlTextureBridge(CudaRuntime cuda, GlTextureSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(cuda);
+        ArgumentNullException.ThrowIfNull(sink);
+        this.cuda = cuda;
+        this.sink = sink;
+    }
+
+    /// <summary>Copies 3·height·width contiguous device floats (planar, [-1, 1]) into the sink and converts them.</summary>
+    /// <param name="devicePointer">CUDA device address of the first float.</param>
+    /// <param name="width">Texture width, ≥ 1.</param>
+    /// <param name="height">Texture height, ≥ 1.</param>
+    public void Upload(IntPtr devicePointer, int width, int height)
+    {
+        if (devicePointer == IntPtr.Zero)
+            throw new ArgumentException("device pointer must not be null.", nameof(devicePointer));
+        sink.EnsureSize(width, height);
+        if (registeredGeneration != sink.Generation) Register();
+
+        var r = resource;
+        cuda.Check(cuda.GraphicsMapResources(1, &r, IntPtr.Zero), "cudaGraphicsMapResources");
+        try
+        {
+            IntPtr array;
+            cuda.Check(cuda.GraphicsSubResourceGetMappedArray(&array, r, 0, 0), "cudaGraphicsSubResourceGetMappedArray");
+            var rowBytes = (nuint)(width * sizeof(float));
+            // The planar [3, H, W] tensor is exactly a W × 3H single-channel image.
+            cuda.Check(cuda.Memcpy2DToArray(array, 0, 0, devicePointer, rowBytes, rowBytes, (nuint)(3 * height), CudaRuntime.MemcpyDeviceToDevice),
+                "cudaMemcpy2DToArray");
+        }
+        finally
+        {
+            cuda.GraphicsUnmapResources(1, &r, IntPtr.Zero);
+        }
+        sink.ConvertPlanar();
+    }
+
+    private void Register()
+    {
+        Unregister();
+        IntPtr r;
+        cuda.Check(cuda.GraphicsGLRegisterImage(&r, sink.PlanarTexture, CudaRuntime.GlTexture2D, CudaRuntime.RegisterFlagsWriteDiscard),
+            "cudaGraphicsGLRegisterImage");
+        resource = r;
+        registeredGeneration = sink.Generation;
+    }
+
+    private void Unregister()
+    {
+        if (resource == IntPtr.Zero) return;
+        cuda.GraphicsUnregisterResource(resource);
+        resource = IntPtr.Zero;
+    }
+
+    /// <summary>Unregisters the texture from CUDA (the sink keeps its GL objects).</summary>
+    public void Dispose() => Unregister();
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using ConsistencyModels.Runtime;
+using ConsistencyModels.Runtime.Gl;
+
+namespace TextureViewer;
+
+/// <summary>EGL surfaceless: renders N frames of the tiled plane offscreen at a 60 Hz pace, writes PNGs, a contact sheet and stats.json.</summary>
+internal static class HeadlessViewer
+{
+    private const int TargetWidth = 512, TargetHeight = 384, SheetFrames = 12;
+
+    public static int Run(GlContext context, ViewerOptions options, ITextureSource source, TextureRequest request, TextWriter log)
+    {
+        var gl = context.GL;
+        var frames = options.Frames ?? 60;
+        Directory.CreateDirectory(options.OutputDirectory);
+        log.WriteLine($"headless: {context.Description}, {frames} frames of {TargetWidth}×{TargetHeight} offscreen, texture {request.Width}×{request.Height}");
+
+        using var sink = new GlTextureSink(gl, request.Width, request.Height);
+        using var renderer = new PlaneRenderer(gl);
+        using var target = new OffscreenTarget(gl, TargetWidth, TargetHeight);
+        using var producer = new TextureProducer(source, request, animate: true);
+        var stats = new StageStats();
+        var captureEvery = Math.Max(1, frames / SheetFrames);
+        var captured = new List<byte[]>();
+        var keep = new Dictionary<int, byte[]>();
+        int[] named = [0, frames / 2, frames - 1];
+
+        // The first texture must exist before frame 0 is drawn.
+        var wait = Stopwatch.StartNew();
+        while (!producer.Frames.HasFresh && producer.Error is null && wait.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(1);
+        if (producer.Error is not null) throw producer.Error;
+
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < frames; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / 60.0) - clock.Elapsed; // pace like a 60 Hz display
+            if (due > TimeSpan.Zero) Thread.Sleep(due);
+
+            var t0 = Stopwatch.GetTimestamp();
+            if (sink.Update(producer.Frames))
+            {
+                stats.Generate += producer.Frames.Front.GenerateMilliseconds;
+                stats.GenerateSamples++;
+            }
+            gl.Finish();
+            var t1 = Stopwatch.GetTimestamp();
+            target.Bind();
+            renderer.Draw(sink.CurrentTexture, TargetWidth, TargetHeight, clock.Elapsed.TotalSeconds);
+            gl.Finish();
+            var t2 = Stopwatch.GetTimestamp();
+            stats.Upload += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
+            stats.Draw += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
+            stats.Frames++;
+
+            if (i % captureEvery == 0 && captured.Count < SheetFrames || named.Contains(i))
+            {
+                var rgba = renderer.ReadPixels(TargetWidth, TargetHeight);
+                stats.Readback += Stopwatch.GetElapsedTime(t2).TotalMilliseconds;
+                stats.ReadbackSamples++;
+                if (i % captureEvery == 0 && captured.Count < SheetFrames) captured.Add(rgba);
+                if (named.Contains(i)) keep[i] = rgba;
+            }
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        producer.Dispose(); // stop generating so the counters below are final
+
+        var written = new List<string>();
+        foreach (var (index, rgba) in keep.OrderBy(k => k.Key))
+        {
+            var path = Path.Combine(options.OutputDirectory, $"frame_{index:D3}.png");
+            Png.Write(path, rgba, TargetWidth, TargetHeight);
+            written.Add(path);
+        }
+        var texture = new byte[4 * sink.Width * sink.Height];
+        sink.ReadCurrent(texture);
+        var texturePath = Path.Combine(options.OutputDirectory, "texture.png");
+        Png.Write(texturePath, texture, sink.Width, sink.Height);
+        written.Add(texturePath);
+        var (sheet, sheetW, sheetH) = Png.ContactSheet(captured, TargetWidth, TargetHeight, 4);
+        var sheetPath = Path.Combine(options.OutputDirectory, "contact_sheet.png");
+        Png.Write(sheetPath, sheet, sheetW, sheetH);
+        written.Add(sheetPath);
+        if (options.Screenshot is not null)
+        {
+            Png.Write(options.Screenshot, keep[frames - 1], TargetWidth, TargetHeight);
+            written.Add(options.Screenshot);
+        }
+
+        var statsPath = Path.Combine(options.OutputDirectory, "stats.json");
+        stats.WriteJson(statsPath, new Dictionary<string, object?>
+        {
+            ["mode"] = "headless-egl",
+            ["gl"] = context.Description,
+            ["source"] = source.Description,
+            ["class"] = SourceFactory.ClassName(source, request.ClassIndex),
+            ["steps"] = request.Steps,
+            ["size"] = request.Width,
+            ["texturesProduced"] = producer.Frames.Published,
+            ["texturesShown"] = producer.Frames.Acquired,
+            ["texturesDropped"] = producer.Frames.Dropped,
+            ["lateFrames"] = producer.Frames.Late,
+        }, seconds);
+        written.Add(statsPath);
+
+        log.WriteLine($"rendered {stats.Frames} frames in {seconds:F2} s: {stats.Summary(seconds)}");
+        log.WriteLine($"textures: {producer.Frames.Published} produced, {producer.Frames.Acquired} shown, {producer.Frames.Dropped} dropped; {producer.Frames.Late} frames reused the previous texture");
+        log.WriteLine("wrote: " + string.Join(", ", written));
+        return 0;
+    }
+}

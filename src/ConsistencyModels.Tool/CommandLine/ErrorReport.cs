@@ -1,0 +1,65 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace ConsistencyModels.Tool.CommandLine;
+
+/// <summary>
+/// Turns an exception into one <c>error: ...</c> line and an exit code. User and data errors name the
+/// problem; anything else is reported as an internal error. Stack traces only in debug mode.
+/// </summary>
+internal static partial class ErrorReport
+{
+    /// <summary>The line (without the <c>error: </c> prefix) and the exit code for <paramref name="error"/>.</summary>
+    public static (string Message, int ExitCode) Describe(Exception error)
+    {
+        error = Unwrap(error);
+        return error switch
+        {
+            CmException cm => (OneLine(cm.Message), cm.ExitCode),
+            OperationCanceledException => ("stopped by Ctrl+C", ExitCodes.Cancelled),
+            FileNotFoundException notFound when notFound.FileName is not null && !notFound.Message.Contains(notFound.FileName)
+                => ($"file not found: {notFound.FileName} ({OneLine(notFound.Message)})", ExitCodes.Failure),
+            FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException
+                or UnauthorizedAccessException or IOException or System.Text.Json.JsonException
+                => (OneLine(error.Message), ExitCodes.Failure),
+            _ when error.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal)
+                => (OneLine(error.Message), ExitCodes.Failure),
+            _ => ($"internal error: {error.GetType().Name}: {OneLine(error.Message)} (run with --verbose or CM_DEBUG=1 for details)",
+                ExitCodes.Internal),
+        };
+    }
+
+    /// <summary>Writes the error line (and in debug mode the full exception) and returns the exit code.</summary>
+    public static int Write(Exception error, TextWriter stderr, bool debug)
+    {
+        var (message, code) = Describe(error);
+        stderr.WriteLine($"error: {message}");
+        if (debug) stderr.WriteLine(error.ToString());
+        stderr.Flush();
+        return code;
+    }
+
+    /// <summary>Collapses a message onto one line.</summary>
+    public static string OneLine(string message) => Whitespace().Replace(message, " ").Trim();
+
+    private static Exception Unwrap(Exception error)
+    {
+        while (true)
+        {
+            switch (error)
+            {
+                case AggregateException { InnerExceptions.Count: 1 } aggregate:
+                    error = aggregate.InnerExceptions[0];
+                    break;
+                case TargetInvocationException { InnerException: { } inner }:
+                    error = inner;
+                    break;
+                default:
+                    return error;
+            }
+        }
+    }
+
+    [GeneratedRegex(@"\s*[\r\n]+\s*|\s{2,}")]
+    private static partial Regex Whitespace();
+}

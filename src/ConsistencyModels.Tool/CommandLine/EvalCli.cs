@@ -1,0 +1,66 @@
+using System.CommandLine;
+using ConsistencyModels.Tool.Options;
+
+namespace ConsistencyModels.Tool.CommandLine;
+
+/// <summary>The <c>eval</c> command line.</summary>
+internal sealed class EvalCli
+{
+    private readonly Option<string> model = OptionKit.RequiredPath("--model", "FILE", "Model to evaluate (.safetensors).");
+    private readonly Option<string> data = OptionKit.RequiredPath("--data", "PATH",
+        "Real images to compare with (the training folder): random crops of --size are the reference set.");
+    private readonly Option<int?> steps = OptionKit.OptionalInt("--steps",
+        "Sampling steps. Default: the model's own (consistency model: its stored tau list; teacher: 18 Heun steps).", "K");
+    private readonly Option<SamplerKind?> sampler = OptionKit.Choice<SamplerKind>("--sampler",
+        "See cm sample --help. Default: consistency for consistency models, heun for teachers.", helpName: "NAME");
+    private readonly Option<int> count = OptionKit.Int("--count", "Number of generated samples and of real crops.", 256);
+    private readonly Option<int> size = OptionKit.Int("--size", "Sample and crop size in pixels.", 64);
+    private readonly Option<string?> json = OptionKit.Path("--json", "FILE",
+        "Write the results as JSON (swd_mean, swd_per_level, spectrum_distance, seam_error, diversity, nearest_crop, nfe, ...).");
+    private readonly Option<string?> grid = OptionKit.Path("--grid", "FILE", "Also write the evaluated samples as a PNG grid.");
+    private readonly Option<string?> teacher = OptionKit.Path("--teacher", "FILE",
+        "Teacher model: also measure the ODE error E = |f(x_T) - teacher ODE solution(x_T)| (the Direct CD comparison).");
+    private readonly Option<bool> real = OptionKit.Flag("--real",
+        "Also score a second, disjoint set of real crops: the floor the metrics can reach.");
+    private readonly Option<int> seed = OptionKit.Int("--seed", "Random seed (samples and real crops).", 0, "S");
+    private readonly Option<ComputeDevice?> device = OptionKit.Choice<ComputeDevice>("--device", "Compute device (default: cpu).");
+
+    public EvalCli()
+    {
+        Command = new Command("eval",
+            "Score a model against real crops: SWD on Laplacian-pyramid patches (per level and mean), power-spectrum distance, seam error, diversity, nearest-training-crop distance; printed as a table.");
+        Command.Add(model);
+        Command.Add(data);
+        Command.Add(steps);
+        Command.Add(sampler);
+        Command.Add(count);
+        Command.Add(size);
+        Command.Add(json);
+        Command.Add(grid);
+        Command.Add(teacher);
+        Command.Add(real);
+        Command.Add(seed);
+        Command.Add(device);
+    }
+
+    public Command Command { get; }
+
+    public EvalOptions Bind(ParseResult result)
+    {
+        string? gridPath = result.GetValue(grid);
+        if (gridPath is not null) Check.PngFile("--grid", gridPath);
+        return new EvalOptions(
+            Model: result.GetValue(model)!,
+            Data: result.GetValue(data)!,
+            Steps: Check.AtLeast("--steps", result.GetValue(steps), 1),
+            Sampler: result.GetValue(sampler),
+            Count: Check.InRange("--count", result.GetValue(count), 2, 100_000),
+            Size: Check.AtLeast("--size", result.GetValue(size), 8),
+            Json: result.GetValue(json),
+            Grid: gridPath,
+            Teacher: result.GetValue(teacher),
+            Real: result.GetValue(real),
+            Seed: result.GetValue(seed),
+            Device: result.GetValue(device) ?? ComputeDevice.Cpu);
+    }
+}

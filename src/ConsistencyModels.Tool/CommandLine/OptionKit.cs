@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using ConsistencyModels.Tool.Options;
+
+namespace ConsistencyModels.Tool.CommandLine;
+
+/// <summary>Builders for the option kinds <c>cm</c> uses, with one-line parse errors.</summary>
+internal static class OptionKit
+{
+    public static Option<string> RequiredPath(string name, string helpName, string description) =>
+        new(name) { Description = description, HelpName = helpName, Required = true };
+
+    public static Option<string?> Path(string name, string helpName, string description) =>
+        new(name) { Description = description, HelpName = helpName };
+
+    public static Option<string> Path(string name, string helpName, string description, string defaultValue) =>
+        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue };
+
+    public static Option<bool> Flag(string name, string description) =>
+        new(name) { Description = description };
+
+    public static Option<int> Int(string name, string description, int defaultValue, string helpName = "N") =>
+        new(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result => ParseInt(result, name) ?? 0,
+        };
+
+    public static Option<int?> OptionalInt(string name, string description, string helpName = "N") =>
+        new(name) { Description = description, HelpName = helpName, CustomParser = result => ParseInt(result, name) };
+
+    public static Option<double> Double(string name, string description, double defaultValue, string helpName = "X") =>
+        new(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result => ParseDouble(result, name) ?? 0,
+        };
+
+    public static Option<double?> OptionalDouble(string name, string description, string helpName = "X") =>
+        new(name) { Description = description, HelpName = helpName, CustomParser = result => ParseDouble(result, name) };
+
+    /// <summary>An enum option named by <see cref="CliNameAttribute"/> tokens; null when not given.</summary>
+    /// <remarks>Long value lists get a short <paramref name="helpName"/> in the usage column; their description lists the values.</remarks>
+    public static Option<T?> Choice<T>(string name, string description, bool required = false, string? helpName = null) where T : struct, Enum
+    {
+        var option = new Option<T?>(name)
+        {
+            Description = description,
+            HelpName = helpName ?? string.Join('|', CliNames.All<T>()),
+            Required = required,
+            CustomParser = result =>
+            {
+                string token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (CliNames.TryParse<T>(token, out var value)) return value;
+                result.AddError($"unknown {name} '{token}': expected {CliNames.Alternatives<T>()}");
+                return null;
+            },
+        };
+        option.CompletionSources.Add(CliNames.All<T>().ToArray());
+        return option;
+    }
+
+    private static int? ParseInt(ArgumentResult result, string name)
+    {
+        string token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (int.TryParse(token, NumberStyles.Integer | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out int value))
+            return value;
+        result.AddError($"{name} expects an integer, got '{token}'");
+        return null;
+    }
+
+    private static double? ParseDouble(ArgumentResult result, string name)
+    {
+        string token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value))
+            return value;
+        result.AddError($"{name} expects a finite number, got '{token}'");
+        return null;
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using ConsistencyModels.Tool.Options;
+
+namespace ConsistencyModels.Tool.CommandLine;
+
+/// <summary>The options every training command shares (run folder, seed, resume, checkpoints, logging).</summary>
+internal sealed class RunOptionSet
+{
+    public readonly Option<string> Out = OptionKit.RequiredPath("--out", "DIR",
+        "Run folder: model.safetensors (+ model.json) when done, checkpoints/, log.jsonl (one JSON line per logged step), samples/ (grids).");
+    public readonly Option<int> Batch = OptionKit.Int("--batch", "Training samples (crops) per iteration.", 32);
+    public readonly Option<int> Seed = OptionKit.Int("--seed", "Random seed; runs are deterministic on CPU for a given seed.", 0, "S");
+    public readonly Option<bool> Resume = OptionKit.Flag("--resume",
+        "Continue the run in --out from its latest checkpoint (bit-for-bit the same as an uninterrupted run).");
+    public readonly Option<bool> Force = OptionKit.Flag("--force",
+        "Delete a finished or interrupted run in --out and start over (other files in the folder are kept).");
+    public readonly Option<ComputeDevice?> Device = OptionKit.Choice<ComputeDevice>("--device", "Compute device (default: cpu).");
+    public readonly Option<int> CheckpointEvery = OptionKit.Int("--checkpoint-every",
+        "Iterations between checkpoints (written atomically; Ctrl+C also saves one after the current step).", 1000);
+    public readonly Option<int> SampleEvery = OptionKit.Int("--sample-every",
+        "Iterations between sample grids in samples/ (0 = only at the end).", 1000);
+    public readonly Option<int> LogEvery = OptionKit.Int("--log-every", "Iterations between lines of log.jsonl.", 50);
+
+    public void AddTo(Command command)
+    {
+        command.Add(Out);
+        command.Add(Batch);
+        command.Add(Seed);
+        command.Add(Resume);
+        command.Add(Force);
+        command.Add(Device);
+        command.Add(CheckpointEvery);
+        command.Add(SampleEvery);
+        command.Add(LogEvery);
+    }
+
+    /// <summary>Reads and checks the shared values.</summary>
+    public (string Out, int Batch, int Seed, bool Resume, bool Force, ComputeDevice Device, int CheckpointEvery, int SampleEvery, int LogEvery)
+        Bind(ParseResult result)
+    {
+        bool resume = result.GetValue(Resume), force = result.GetValue(Force);
+        Check.Exclusive("--resume", resume, "--force", force, "--resume continues the run in --out, --force deletes it");
+        return (
+            result.GetValue(Out)!,
+            Check.AtLeast("--batch", result.GetValue(Batch), 1),
+            result.GetValue(Seed),
+            resume,
+            force,
+            result.GetValue(Device) ?? ComputeDevice.Cpu,
+            Check.AtLeast("--checkpoint-every", result.GetValue(CheckpointEvery), 1),
+            Check.AtLeast("--sample-every", result.GetValue(SampleEvery), 0),
+            Check.AtLeast("--log-every", result.GetValue(LogEvery), 1));
+    }
+}

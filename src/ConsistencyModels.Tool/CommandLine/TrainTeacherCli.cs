@@ -1,0 +1,64 @@
+using System.CommandLine;
+using ConsistencyModels.Tool.Options;
+
+namespace ConsistencyModels.Tool.CommandLine;
+
+/// <summary>The <c>train-teacher</c> command line.</summary>
+internal sealed class TrainTeacherCli
+{
+    private readonly Option<string> data = OptionKit.RequiredPath("--data", "PATH",
+        "Training images: a folder of PNG/JPEG files (one subfolder per class makes the model class-conditional) or of GIMP .pat patterns (one class per pattern).");
+    private readonly Option<NetworkPreset?> config = OptionKit.Choice<NetworkPreset>("--config",
+        "Network size: tiny (tests, smoke runs), small (the default model: 2x pixel-unshuffle stem, C = 32), base (wider). Default: small.");
+    private readonly Option<int> crop = OptionKit.Int("--crop",
+        "Training crop size in pixels: square random wrap-around crops with flips and rot90; a multiple of the network's downsampling.", 32);
+    private readonly Option<int> iters = OptionKit.Int("--iters",
+        "Training iterations in total (a resumed run continues up to this count).", 20_000);
+    private readonly Option<double> lr = OptionKit.Double("--lr", "Adam learning rate.", 2e-4);
+    private readonly Option<double> ema = OptionKit.Double("--ema",
+        "Decay of the exponential moving average of the weights; the EMA weights are saved and sampled.", 0.999, "MU");
+    private readonly Option<bool> unconditional = OptionKit.Flag("--unconditional",
+        "Ignore class subfolders / pattern names and train one unconditional model.");
+    private readonly RunOptionSet run = new();
+
+    public TrainTeacherCli()
+    {
+        Command = new Command("train-teacher",
+            "Train an EDM teacher (Karras et al. 2022: preconditioned denoiser, ln sigma ~ N(-1.2, 1.2^2)) on random crops of a texture folder.");
+        Command.Add(data);
+        Command.Add(config);
+        Command.Add(crop);
+        Command.Add(iters);
+        Command.Add(lr);
+        Command.Add(ema);
+        Command.Add(unconditional);
+        run.AddTo(Command);
+    }
+
+    public Command Command { get; }
+
+    public TrainTeacherOptions Bind(ParseResult result)
+    {
+        var shared = run.Bind(result);
+        var preset = result.GetValue(config) ?? NetworkPreset.Small;
+        int cropSize = result.GetValue(crop);
+        NetworkLimits.CheckSize("--crop", cropSize, preset);
+        return new TrainTeacherOptions(
+            Data: result.GetValue(data)!,
+            Out: shared.Out,
+            Config: preset,
+            Crop: cropSize,
+            Batch: shared.Batch,
+            Iters: Check.AtLeast("--iters", result.GetValue(iters), 1),
+            Lr: Check.Positive("--lr", result.GetValue(lr)),
+            Ema: Check.Decay("--ema", result.GetValue(ema))!.Value,
+            Seed: shared.Seed,
+            Resume: shared.Resume,
+            Force: shared.Force,
+            Unconditional: result.GetValue(unconditional),
+            Device: shared.Device,
+            CheckpointEvery: shared.CheckpointEvery,
+            SampleEvery: shared.SampleEvery,
+            LogEvery: shared.LogEvery);
+    }
+}

@@ -1,0 +1,28 @@
+namespace ConsistencyModels.Tool.Options;
+
+/// <summary>The parsed and validated options of <c>cm eval</c> (the metrics of DESIGN.md).</summary>
+/// <param name="Model">Model file to evaluate.</param>
+/// <param name="Data">Real images to compare with.</param>
+/// <param name="Steps">Sampling steps; null = the model's default.</param>
+/// <param name="Sampler">Sampler; null = the model's default.</param>
+/// <param name="Count">Number of generated samples (and of real crops).</param>
+/// <param name="Size">Sample and crop size in pixels.</param>
+/// <param name="Json">JSON result file (swd_mean, swd_per_level, spectrum_distance, seam_error, diversity, nfe, ...); null = table only.</param>
+/// <param name="Grid">PNG grid of the evaluated samples; null = none.</param>
+/// <param name="Teacher">Teacher model for the ODE error E; null = skip E.</param>
+/// <param name="Real">Also score a second disjoint set of real crops (the SWD floor).</param>
+/// <param name="Seed">Random seed.</param>
+/// <param name="Device">Compute device.</param>
+public sealed record EvalOptions(
+    string Model,
+    string Data,
+    int? Steps,
+    SamplerKind? Sampler,
+    int Count,
+    int Size,
+    string? Json,
+    string? Grid,
+    string? Teacher,
+    bool Real,
+    int Seed,
+    ComputeDevice Device);

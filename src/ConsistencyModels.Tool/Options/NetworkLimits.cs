@@ -1,0 +1,27 @@
+namespace ConsistencyModels.Tool.Options;
+
+/// <summary>
+/// Size constraints of the network presets, checked before any work starts.
+/// Hook: replace <see cref="DownsamplingFactor"/> with the library's <c>UNetConfig</c> value once wired.
+/// </summary>
+public static class NetworkLimits
+{
+    /// <summary>
+    /// The total downsampling of a preset (stem × 2^levels): crops and sample sizes must be multiples of it.
+    /// Placeholder values until <c>UNetConfig</c> exposes its own: tiny ×4, small and base ×8.
+    /// </summary>
+    public static Func<NetworkPreset, int> DownsamplingFactor { get; set; } =
+        preset => preset == NetworkPreset.Tiny ? 4 : 8;
+
+    /// <summary>Throws a one-line <see cref="CmException"/> unless <paramref name="size"/> fits the network.</summary>
+    /// <param name="optionName">The option that gave the size, e.g. <c>--crop</c>.</param>
+    /// <param name="size">The size in pixels.</param>
+    /// <param name="preset">The network preset.</param>
+    public static void CheckSize(string optionName, int size, NetworkPreset preset)
+    {
+        int factor = DownsamplingFactor(preset);
+        if (size < factor || size % factor != 0)
+            throw new CmException(
+                $"{optionName} {size} does not fit the {CliNames.Of(preset)} network: expected a positive multiple of {factor} (its downsampling), e.g. {Math.Max(factor, (size + factor / 2) / factor * factor)}");
+    }
+}

@@ -1,0 +1,56 @@
+using static TorchSharp.torch;
+
+namespace ConsistencyModels.Solvers;
+
+/// <summary>
+/// First-order Euler solver of the PF-ODE dx/dσ = (x − D(x;σ))/σ (Karras et al. 2022, Alg. 1 without the
+/// Heun correction): x' = x + (σ' − σ)·(x − D(x;σ))/σ. One network evaluation per step.
+/// </summary>
+public static class EulerSolver
+{
+    /// <summary>One Euler step σ → σ' (σ' may be 0, which lands on D).</summary>
+    public static Tensor Step(Denoiser denoiser, Tensor x, double sigma, double sigmaNext)
+    {
+        ArgumentNullException.ThrowIfNull(denoiser);
+        ArgumentNullException.ThrowIfNull(x);
+        SolverGuards.Step(sigma, sigmaNext);
+        using var scope = NewDisposeScope();
+        var d = (x - denoiser(x, sigma)) / sigma;
+        return (x + d * (sigmaNext - sigma)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One Euler step with per-sample σ and σ' of shape [B] (for distillation losses).</summary>
+    public static Tensor Step(BatchDenoiser denoiser, Tensor x, Tensor sigma, Tensor sigmaNext)
+    {
+        ArgumentNullException.ThrowIfNull(denoiser);
+        SolverGuards.PerSample(x, sigma, nameof(sigma));
+        SolverGuards.PerSample(x, sigmaNext, nameof(sigmaNext));
+        using var scope = NewDisposeScope();
+        var s = SolverGuards.Broadcast(sigma, x);
+        var sn = SolverGuards.Broadcast(sigmaNext, x);
+        var d = (x - denoiser(x, sigma)) / s;
+        return (x + d * (sn - s)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Integrates from x_T at sigmas[0] through every grid value; returns the state at sigmas[^1].</summary>
+    public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas)
+    {
+        ArgumentNullException.ThrowIfNull(xT);
+        SolverGuards.Grid(sigmas);
+        var x = xT.clone();
+        for (int i = 0; i + 1 < sigmas.Count; i++)
+        {
+            var next = Step(denoiser, x, sigmas[i], sigmas[i + 1]);
+            x.Dispose();
+            x = next;
+        }
+        return x;
+    }
+
+    /// <summary>Network evaluations of <see cref="Sample"/> on this grid: one per step.</summary>
+    public static int NfeFor(IReadOnlyList<double> sigmas)
+    {
+        SolverGuards.Grid(sigmas);
+        return sigmas.Count - 1;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text.Json;
+using StbImageSharp;
+
+namespace ConsistencyModels.Runtime.Tests.Viewer;
+
+/// <summary>Runs the built TextureViewer as a process: windowed under xvfb-run, and headless.</summary>
+public class ViewerProcessTests
+{
+    private string workDir = null!;
+
+    [SetUp]
+    public void CreateWorkDir()
+    {
+        workDir = Path.Combine(Path.GetTempPath(), "cm-viewer-test-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(workDir);
+    }
+
+    [TearDown]
+    public void DeleteWorkDir() => Directory.Delete(workDir, recursive: true);
+
+    private static string ViewerDll()
+    {
+        // tests/ConsistencyModels.Runtime.Tests/bin/<Configuration>/net10.0/ → repo root → the viewer's output.
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = output.Parent!.Name;
+        var root = output;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ConsistencyModels.sln"))) root = root.Parent;
+        Assert.That(root, Is.Not.Null, "repository root (ConsistencyModels.sln) not found above the test output");
+        var dll = Path.Combine(root!.FullName, "samples", "TextureViewer", "bin", configuration, output.Name, "TextureViewer.dll");
+        Assert.That(File.Exists(dll), Is.True, $"viewer not built at {dll}");
+        return dll;
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+        .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+
+    private static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> arguments, string workingDirectory, bool removeDisplay = false)
+    {
+        var info = new ProcessStartInfo(fileName) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        if (removeDisplay) info.Environment.Remove("DISPLAY");
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("viewer did not finish within 2 minutes");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static double LuminanceStdDev(ImageResult image)
+    {
+        double sum = 0, sumSq = 0;
+        var n = image.Width * image.Height;
+        for (var i = 0; i < n; i++)
+        {
+            var y = 0.299 * image.Data[4 * i] + 0.587 * image.Data[4 * i + 1] + 0.114 * image.Data[4 * i + 2];
+            sum += y;
+            sumSq += y * y;
+        }
+        var mean = sum / n;
+        return Math.Sqrt(Math.Max(0, sumSq / n - mean * mean));
+    }
+
+    private static ImageResult LoadPng(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return ImageResult.FromStream(stream, ColorComponents.RedGreenBlueAlpha);
+    }
+
+    [Test]
+    public void WindowedViewerUnderXvfbShowsATexturedImage()
+    {
+        var xvfbRun = FindOnPath("xvfb-run");
+        if (xvfbRun is null)
+        {
+            const string reason = "xvfb-run not installed (apt-get install xvfb xauth)";
+            if (GlRequirement.Required) Assert.Fail(reason + " (CM_REQUIRE_GL=1)");
+            Assert.Ignore(reason);
+        }
+        var shot = Path.Combine(workDir, "shot.png");
+        var (exit, output) = Run(xvfbRun!, ["-a", "-s", "-screen 0 1024x768x24", "dotnet", ViewerDll(), "--frames", "6", "--size", "64", "--screenshot", shot], workDir);
+
+        Assert.That(exit, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("window: OpenGL"), "it ran in windowed mode, not a fallback");
+        Assert.That(output, Does.Contain("source: procedural"));
+        Assert.That(File.Exists(shot), Is.True, output);
+        var image = LoadPng(shot);
+        Assert.That((image.Width, image.Height), Is.EqualTo((960, 640)));
+        // A blank or clear-colour-only frame has (near) zero variance; the textured plane has plenty.
+        Assert.That(LuminanceStdDev(image), Is.GreaterThan(20));
+    }
+
+    [Test]
+    public void HeadlessViewerWritesPngsAndStats()
+    {
+        var outDir = Path.Combine(workDir, "out");
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--headless", "--frames", "8", "--size", "32", "--out", outDir], workDir, removeDisplay: true);
+
+        Assert.That(exit, Is.EqualTo(0), output);
+        using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "stats.json")));
+        var mode = stats.RootElement.GetProperty("mode").GetString();
+        if (GlRequirement.Required) Assert.That(mode, Is.EqualTo("headless-egl"), output);
+        Assert.That(stats.RootElement.GetProperty("frames").GetInt32(), Is.EqualTo(8));
+        Assert.That(stats.RootElement.GetProperty("source").GetString(), Does.StartWith("procedural"));
+        var sheet = LoadPng(Path.Combine(outDir, "contact_sheet.png"));
+        Assert.That(LuminanceStdDev(sheet), Is.GreaterThan(20));
+        if (mode == "headless-egl")
+        {
+            var texture = LoadPng(Path.Combine(outDir, "texture.png"));
+            Assert.That((texture.Width, texture.Height), Is.EqualTo((32, 32)));
+            Assert.That(File.Exists(Path.Combine(outDir, "frame_007.png")), Is.True);
+        }
+    }
+
+    [Test]
+    public void CpuFallbackStillWritesTexturesAndSaysWhatToInstall()
+    {
+        var outDir = Path.Combine(workDir, "out");
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--cpu", "--frames", "5", "--size", "16", "--out", outDir], workDir, removeDisplay: true);
+
+        Assert.That(exit, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri"));
+        var texture = LoadPng(Path.Combine(outDir, "texture_000.png"));
+        Assert.That((texture.Width, texture.Height), Is.EqualTo((16, 16)));
+        // The PNG is the documented mapping of the procedural texture for the same request.
+        using var source = new ProceduralTextureSource();
+        var planar = new float[3 * 16 * 16];
+        source.Generate(new TextureRequest(16, 16, 0, 1, 1, 0), planar);
+        var expected = new byte[4 * 16 * 16];
+        PlanarTextureConversion.ToRgba8(planar, 16, 16, expected);
+        Assert.That(texture.Data, Is.EqualTo(expected).AsCollection);
+        using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "stats.json")));
+        Assert.That(stats.RootElement.GetProperty("mode").GetString(), Is.EqualTo("cpu-only"));
+    }
+
+    [Test]
+    public void BadArgumentGivesOneLineErrorAndExitCode2()
+    {
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--steps", "3"], workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(output.Trim(), Is.EqualTo("error: --steps expects an integer in [1, 2], got '3'."));
+    }
+}

@@ -1,0 +1,155 @@
+using ConsistencyModels.Tool.Options;
+
+namespace ConsistencyModels.Tool.Tests.CommandLine;
+
+/// <summary>Valid command lines map to the expected options records (defaults and explicit values).</summary>
+public class ParsingTests
+{
+    private static T Parse<T>(params string[] args)
+    {
+        var harness = new CliHarness();
+        var result = harness.Run(args);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Stderr);
+        Assert.That(result.Stderr, Is.Empty);
+        Assert.That(harness.Handlers.Received, Is.TypeOf<T>());
+        return (T)harness.Handlers.Received!;
+    }
+
+    [Test]
+    public void TrainTeacher_Defaults()
+    {
+        var options = Parse<TrainTeacherOptions>("train-teacher", "--data", "pats", "--out", "runs/t");
+        Assert.That(options, Is.EqualTo(new TrainTeacherOptions(
+            "pats", "runs/t", NetworkPreset.Small, 32, 32, 20_000, 2e-4, 0.999, 0, false, false, false,
+            ComputeDevice.Cpu, 1000, 1000, 50)));
+    }
+
+    [Test]
+    public void TrainTeacher_AllOptions()
+    {
+        var options = Parse<TrainTeacherOptions>("train-teacher", "--data", "d", "--out", "o", "--config", "tiny",
+            "--crop", "16", "--batch", "8", "--iters", "300", "--lr", "1e-3", "--ema", "0.99", "--seed", "7", "--resume",
+            "--unconditional", "--device", "cuda", "--checkpoint-every", "100", "--sample-every", "0", "--log-every", "10");
+        Assert.That(options, Is.EqualTo(new TrainTeacherOptions(
+            "d", "o", NetworkPreset.Tiny, 16, 8, 300, 1e-3, 0.99, 7, true, false, true, ComputeDevice.Cuda, 100, 0, 10)));
+    }
+
+    [Test]
+    public void Distill_Cd_PaperDefaults()
+    {
+        var options = Parse<DistillOptions>("distill", "--method", "cd", "--teacher", "t.safetensors", "--data", "d", "--out", "o");
+        Assert.That(options, Is.EqualTo(new DistillOptions(
+            DistillMethod.Cd, "t.safetensors", "d", "o", 10_000, 32, 4e-4, DistanceKind.PseudoHuber, WeightingKind.Uniform,
+            N: 18, NStart: null, Ema: 0.95, Rounds: null, Pairs: null, Form: null, Config: null, Crop: null,
+            Seed: 0, Resume: false, Force: false, ComputeDevice.Cpu, 1000, 1000, 50)));
+    }
+
+    [Test]
+    public void Distill_Ict_PaperDefaults()
+    {
+        var options = Parse<DistillOptions>("distill", "--method", "ict", "--data", "d", "--out", "o");
+        Assert.That(options, Is.EqualTo(new DistillOptions(
+            DistillMethod.Ict, null, "d", "o", 10_000, 32, 1e-4, DistanceKind.PseudoHuber, WeightingKind.InverseStep,
+            N: 1280, NStart: 10, Ema: null, Rounds: null, Pairs: null, Form: null, Config: NetworkPreset.Small, Crop: 32,
+            Seed: 0, Resume: false, Force: false, ComputeDevice.Cpu, 1000, 1000, 50)));
+    }
+
+    [Test]
+    public void Distill_Ct_PaperDefaults()
+    {
+        var options = Parse<DistillOptions>("distill", "--method", "ct", "--data", "d", "--out", "o");
+        Assert.That((options.N, options.NStart, options.Ema, options.Loss, options.Weighting, options.Lr),
+            Is.EqualTo((150, (int?)2, (double?)0.9, DistanceKind.PseudoHuber, WeightingKind.Uniform, 4e-4)));
+    }
+
+    [Test]
+    public void Distill_Progressive_RoundsDefaultToLog2OfN()
+    {
+        var options = Parse<DistillOptions>("distill", "--method", "progressive", "--teacher", "t", "--data", "d", "--out", "o", "--n", "64");
+        Assert.That((options.N, options.Rounds, options.Loss, options.Weighting, options.Lr),
+            Is.EqualTo((64, (int?)6, DistanceKind.L2, WeightingKind.TruncatedSnr, 2e-4)));
+    }
+
+    [Test]
+    public void Distill_Rectified_PairsAndFormWithoutData()
+    {
+        var options = Parse<DistillOptions>("distill", "--method", "rectified", "--teacher", "t", "--out", "o",
+            "--pairs", "500", "--form", "vp", "--loss", "l1", "--weighting", "snr+1");
+        Assert.That((options.Data, options.Pairs, options.Form, options.Loss, options.Weighting, options.N),
+            Is.EqualTo(((string?)null, (int?)500, (DiffusionFormKind?)DiffusionFormKind.Vp, DistanceKind.L1, WeightingKind.SnrPlusOne, 18)));
+    }
+
+    [Test]
+    public void Distill_DirectCd_ExplicitOverrides()
+    {
+        var options = Parse<DistillOptions>("distill", "--method", "direct-cd", "--teacher", "t", "--data", "d", "--out", "o",
+            "--n", "40", "--loss", "l2", "--weighting", "karras", "--lr", "1e-4", "--crop", "24", "--iters", "5");
+        Assert.That((options.Method, options.N, options.Loss, options.Weighting, options.Lr, options.Crop, options.Iters, options.Ema),
+            Is.EqualTo((DistillMethod.DirectCd, 40, DistanceKind.L2, WeightingKind.Karras, 1e-4, (int?)24, 5, (double?)null)));
+    }
+
+    [Test]
+    public void Distill_MethodTokensAreCaseInsensitive()
+    {
+        var options = Parse<DistillOptions>("distill", "--method", "ICT", "--data", "d", "--out", "o", "--weighting", "Truncated-SNR");
+        Assert.That((options.Method, options.Weighting), Is.EqualTo((DistillMethod.Ict, WeightingKind.TruncatedSnr)));
+    }
+
+    [Test]
+    public void Sample_DefaultsAndValues()
+    {
+        var options = Parse<SampleOptions>("sample", "--model", "m.safetensors", "--out", "grid.png");
+        Assert.That(options, Is.EqualTo(new SampleOptions("m.safetensors", "grid.png", null, null, 16, 64, null, 0, false, ComputeDevice.Cpu)));
+        options = Parse<SampleOptions>("sample", "--model", "m", "--out", "g.PNG", "--steps", "2", "--sampler", "dpm++2m",
+            "--count", "4", "--size", "128", "--class", "Stone", "--seed", "3", "--tile");
+        Assert.That(options, Is.EqualTo(new SampleOptions("m", "g.PNG", 2, SamplerKind.DpmPlusPlus2M, 4, 128, "Stone", 3, true, ComputeDevice.Cpu)));
+    }
+
+    [Test]
+    public void Eval_DefaultsAndValues()
+    {
+        var options = Parse<EvalOptions>("eval", "--model", "m", "--data", "d");
+        Assert.That(options, Is.EqualTo(new EvalOptions("m", "d", null, null, 256, 64, null, null, null, false, 0, ComputeDevice.Cpu)));
+        options = Parse<EvalOptions>("eval", "--model", "m", "--data", "d", "--steps", "1", "--sampler", "consistency", "--count", "32",
+            "--size", "32", "--json", "r.json", "--grid", "g.png", "--teacher", "t", "--real", "--seed", "5");
+        Assert.That(options, Is.EqualTo(new EvalOptions("m", "d", 1, SamplerKind.Consistency, 32, 32, "r.json", "g.png", "t", true, 5, ComputeDevice.Cpu)));
+    }
+
+    [Test]
+    public void DataFetch_DefaultCategories()
+    {
+        var options = Parse<DataFetchOptions>("data", "fetch", "gimp-patterns");
+        Assert.That(options.Out, Is.EqualTo(Path.Combine("data", "gimp-patterns")));
+        Assert.That(options.Categories, Is.EqualTo(new[] { "Stone", "Fabric", "Animal", "Paper", "Plant", "Sky", "Water", "Food" }));
+        Assert.That(options.Force, Is.False);
+    }
+
+    [Test]
+    public void DataFetch_CategoriesSpaceOrCommaSeparated_AllMeansEmpty()
+    {
+        var options = Parse<DataFetchOptions>("data", "fetch", "gimp-patterns", "--out", "p", "--categories", "Stone,Sky", "Wood", "--force");
+        Assert.That((options.Out, options.Force), Is.EqualTo(("p", true)));
+        Assert.That(options.Categories, Is.EqualTo(new[] { "Stone", "Sky", "Wood" }));
+        Assert.That(Parse<DataFetchOptions>("data", "fetch", "gimp-patterns", "--all").Categories, Is.Empty);
+    }
+
+    [Test]
+    public void Bench_ModelAndConfigExcludeEachOther_SizeChecksTheConfig()
+    {
+        var result = new CliHarness().Run("bench", "--model", "m", "--config", "tiny");
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(result.ErrorLines, Is.EqualTo(new[] { "error: --model and --config exclude each other: the model file fixes the network" }));
+        Assert.That(new CliHarness().Run("bench", "--config", "tiny", "--size", "6").ExitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(Parse<BenchOptions>("bench", "--config", "tiny", "--size", "12").Size, Is.EqualTo(12));
+    }
+
+    [Test]
+    public void Bench_DefaultsAndModel()
+    {
+        var options = Parse<BenchOptions>("bench");
+        Assert.That(options, Is.EqualTo(new BenchOptions(null, NetworkPreset.Small, 128, 1, 1, 100, 10, null, null, ComputeDevice.Cpu, false)));
+        options = Parse<BenchOptions>("bench", "--model", "m", "--size", "100", "--steps", "2", "--batch", "4", "--frames", "20",
+            "--warmup", "0", "--threads", "1", "--json", "b.json", "--train");
+        Assert.That(options, Is.EqualTo(new BenchOptions("m", null, 100, 2, 4, 20, 0, 1, "b.json", ComputeDevice.Cpu, true)));
+    }
+}
