@@ -5,11 +5,10 @@ using static TorchSharp.torch;
 namespace ConsistencyModels.Networks;
 
 /// <summary>
-/// Residual block of EDM's DhariwalUNet (UNetBlock with adaptive_scale): 
-/// h = conv0(resample(SiLU(norm0(x)))); h = SiLU(norm1(h)·(1 + scale) + shift) with (scale, shift) = affine(emb);
-/// h = conv1(dropout(h)) (conv1 starts at zero); out = h + skip(resample(x)), then optional self-attention.
-/// Downsampling is 2×2 average pooling, upsampling nearest-neighbour; both commute with circular shifts by
-/// even amounts, which keeps the network shift-equivariant with circular padding.
+/// Residual block of EDM's DhariwalUNet (UNetBlock with adaptive_scale, without resampling):
+/// h = conv0(SiLU(norm0(x))); h = SiLU(norm1(h)·(1 + scale) + shift) with (scale, shift) = affine(emb);
+/// h = conv1(dropout(h)) (conv1 starts at zero); out = h + skip(x) (1×1 conv if the width changes),
+/// then optional self-attention.
 /// </summary>
 internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
 {
@@ -21,16 +20,11 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     private readonly Conv2d conv1;
     private readonly Conv2d? skip;
     private readonly AttentionBlock? attn;
-    private readonly Resample resample;
 
-    /// <summary>How a block changes the resolution.</summary>
-    public enum Resample { None, Down, Up }
-
-    public ResBlock(int inChannels, int outChannels, int embChannels, double dropoutP, bool circular, Resample resample, bool attention)
+    public ResBlock(int inChannels, int outChannels, int embChannels, double dropoutP, bool circular, bool attention)
         : base("ResBlock")
     {
         var padMode = circular ? PaddingModes.Circular : PaddingModes.Zeros;
-        this.resample = resample;
         norm0 = Normalization.GroupNorm(inChannels);
         conv0 = nn.Conv2d(inChannels, outChannels, 3, padding: 1, padding_mode: padMode);
         affine = nn.Linear(embChannels, 2 * outChannels);
@@ -51,23 +45,13 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor emb)
     {
         using var scope = NewDisposeScope();
-        var h = Resize(nn.functional.silu(norm0.forward(x)));
-        h = conv0.forward(h);
+        var h = conv0.forward(nn.functional.silu(norm0.forward(x)));
         var p = affine.forward(emb).unsqueeze(-1).unsqueeze(-1);
         var scaleShift = p.chunk(2, 1);
         h = nn.functional.silu(torch.addcmul(scaleShift[1], norm1.forward(h), scaleShift[0] + 1, 1));
         h = conv1.forward(dropout.forward(h));
-        var s = Resize(x);
-        if (skip is not null) s = skip.forward(s);
-        h = h + s;
+        h = h + (skip is not null ? skip.forward(x) : x);
         if (attn is not null) h = attn.forward(h);
         return h.MoveToOuterDisposeScope();
     }
-
-    private Tensor Resize(Tensor x) => resample switch
-    {
-        Resample.Down => nn.functional.avg_pool2d(x, [2, 2]),
-        Resample.Up => nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest),
-        _ => x,
-    };
 }
