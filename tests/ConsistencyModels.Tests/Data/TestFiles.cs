@@ -50,3 +50,17 @@ internal static class TestFiles
         new StbImageWriteSharp.ImageWriter().WritePng(rgb, width, height, StbImageWriteSharp.ColorComponents.RedGreenBlue, s);
     }
 }
+
+/// <summary>Exact tensor comparison (TorchSharp's Tensor.equal is element-wise).</summary>
+internal static class TensorAssert
+{
+    /// <summary>True when shapes match and every element is equal.</summary>
+    public static bool Same(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape))
+            return false;
+        using var eq = a.eq(b);
+        using var all = eq.all();
+        return all.item<bool>();
+    }
+}
