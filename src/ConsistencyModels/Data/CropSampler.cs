@@ -23,7 +23,7 @@ public sealed class CropSampler
     /// than its source shows the same content more than once, which a model would learn as structure.
     /// </param>
     /// <exception cref="DataException">An image is smaller than the crop and <paramref name="allowTiledCrops"/> is false.</exception>
-    public CropSampler(TextureDataset dataset, int cropSize, ulong seed, bool allowTiledCrops = false)
+    public CropSampler(TextureDataset dataset, int cropSize, long seed, bool allowTiledCrops = false)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         Guard.AtLeast(cropSize, 1, nameof(cropSize));
@@ -35,7 +35,7 @@ public sealed class CropSampler
                     throw new DataException($"Image {img.SourcePath} is {img.Pixels.Width}x{img.Pixels.Height}, smaller than the {cropSize}x{cropSize} crop.", img.SourcePath);
         _dataset = dataset;
         CropSize = cropSize;
-        _rng = new Xoshiro256StarStar(seed);
+        _rng = new Xoshiro256StarStar(unchecked((ulong)seed));
     }
 
     /// <summary>Crop side in pixels.</summary>
