@@ -144,3 +144,26 @@ public class TextureDatasetTests
         }
     }
 }
+
+public class TextureDatasetJpegTests
+{
+    [Test]
+    public void LoadsJpegImages()
+    {
+        string dir = TestFiles.TempDir();
+        try
+        {
+            // A constant mid-gray JPEG decodes to (nearly) the same gray.
+            var rgb = Enumerable.Repeat((byte)128, 16 * 16 * 3).ToArray();
+            using (var s = File.Create(Path.Combine(dir, "g.jpg")))
+                new StbImageWriteSharp.ImageWriter().WriteJpg(rgb, 16, 16, StbImageWriteSharp.ColorComponents.RedGreenBlue, s, 95);
+            var ds = TextureDataset.Load(dir);
+            Assert.That(ds.Images, Has.Count.EqualTo(1));
+            Assert.That(ds.Images[0].Pixels.Data, Has.All.EqualTo(128 / 127.5f - 1).Within(2 / 127.5f));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
