@@ -126,8 +126,8 @@ static int Bench(HostOptions o, IGradientSynchronizer sync, MpiSynchronizer? mpi
     if (sync.IsPrimary)
     {
         Console.WriteLine($"K={sync.WorldSize}, {o.BenchIterations} timed iterations per size (median; min), bucket cap {o.BucketBytes / 1048576.0:0.#} MB");
-        Console.WriteLine("| gradient MB | float32 values | MPI_Allreduce ms (median) | min ms | AverageGradients ms (median) | algorithm bandwidth GB/s |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| gradient MB | float32 values | MPI_Allreduce ms (median) | min ms | AverageGradients ms (median) | local a+=b ms (median) | bus bandwidth GB/s = 2(K−1)/K·G/t |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
     }
     foreach (var mb in o.BenchSizesMb)
     {
@@ -137,12 +137,15 @@ static int Bench(HostOptions o, IGradientSynchronizer sync, MpiSynchronizer? mpi
         using var p = new Parameter(zeros(n));
         p.sum().backward(); // gives p a gradient of ones
         var full = Time(sync, o.BenchIterations, () => sync.AverageGradients([p]));
+        // Reference: the arithmetic of a reduction without communication (memory-bound on one core).
+        using var other = ones(n);
+        var local = Time(sync, o.BenchIterations, () => flat.add_(other));
         if (sync.IsPrimary)
         {
             double bytes = n * 4.0;
             double busGbps = 2.0 * (sync.WorldSize - 1) / sync.WorldSize * bytes / (raw.Median / 1000) / 1e9;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {mb:0.###} | {n} | {raw.Median:0.###} | {raw.Min:0.###} | {full.Median:0.###} | {busGbps:0.##} |"));
+                $"| {mb:0.###} | {n} | {raw.Median:0.###} | {raw.Min:0.###} | {full.Median:0.###} | {local.Median:0.###} | {busGbps:0.##} |"));
         }
     }
     return 0;
