@@ -7,7 +7,8 @@ public sealed class HostOptions
 {
     public int Steps { get; private set; } = 5;
     public int Batch { get; private set; } = 4;
-    public int VirtualRanks { get; private set; } = 1;
+    public int Shards { get; private set; }
+    public string? ResumePath { get; private set; }
     public long Seed { get; private set; } = 1234;
     public double LearningRate { get; private set; } = 0.05;
     public string? OutPath { get; private set; }
@@ -38,7 +39,8 @@ public sealed class HostOptions
             {
                 case "--steps": o.Steps = NextInt(); break;
                 case "--batch": o.Batch = NextInt(); break;
-                case "--virtual-ranks": o.VirtualRanks = NextInt(); break;
+                case "--shards": o.Shards = NextInt(); break;
+                case "--resume": o.ResumePath = Next(); break;
                 case "--seed": o.Seed = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--lr": o.LearningRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": o.OutPath = Next(); break;
@@ -64,7 +66,7 @@ public sealed class HostOptions
                 default: throw new ArgumentException($"unknown argument '{args[i]}'.");
             }
         }
-        if (o.Steps < 0 || o.Batch < 1 || o.VirtualRanks < 1) throw new ArgumentException("--steps >= 0, --batch >= 1 and --virtual-ranks >= 1 are expected.");
+        if (o.Steps < 0 || o.Batch < 1 || o.Shards < 0) throw new ArgumentException("--steps >= 0, --batch >= 1 and --shards >= 0 are expected.");
         return o;
     }
 

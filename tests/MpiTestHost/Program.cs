@@ -30,29 +30,39 @@ return code;
 
 static int Train(HostOptions o, IGradientSynchronizer sync)
 {
-    if (sync.WorldSize > 1 && o.VirtualRanks != 1)
-        throw new ArgumentException("--virtual-ranks emulates K ranks in one process; it cannot be combined with mpirun.");
     // Deliberately different initial weights per rank: only BroadcastParameters makes the replicas equal.
     using var model = TinyModel.Create(o.Seed + 7919L * sync.Rank);
+    int startStep = 0;
+    if (o.ResumePath is not null)
+    {
+        // Rank 0 reads the checkpoint (written by a run with any K); the broadcast below hands it to every rank.
+        long completed = 0;
+        if (sync.IsPrimary)
+        {
+            var (steps, tensors) = ParameterFile.Read(o.ResumePath);
+            TinyModel.Load(model, tensors);
+            completed = steps;
+        }
+        startStep = (int)sync.AllReduceScalar(completed, ReduceOperation.Max);
+    }
     sync.BroadcastParameters(model.parameters());
 
-    var plans = sync.WorldSize > 1
-        ? [new RankedBatchPlan(o.Seed, sync.Rank, sync.WorldSize, o.Batch)]
-        : RankedBatchPlan.ForAllRanks(o.Seed, o.VirtualRanks, o.Batch);
+    // --batch is per rank; a single process with batch K·B and the same --shards reproduces a K-rank run.
+    var plan = new RankedBatchPlan(o.Seed, sync.Rank, sync.WorldSize, o.Batch, o.Shards);
     using var w = TinyModel.TargetWeights();
     using var opt = optim.SGD(model.parameters(), o.LearningRate);
     var parameters = model.parameters().ToList();
 
-    for (int step = 0; step < o.Steps; step++)
+    for (int step = startStep; step < o.Steps; step++)
     {
         if (sync.Rank == o.CrashRank && step == o.CrashStep) InjectCrash(o.CrashMode, step);
         if (o.StepDelayMs > 0) Thread.Sleep(o.StepDelayMs);
         using var scope = NewDisposeScope();
-        // The global batch is the union over ranks of each rank's B samples, in rank order.
-        var x = cat(plans.Select(p =>
+        // This rank's shards of the global batch; over all ranks, the shards 0..S-1 in order.
+        var x = cat(plan.Shards.Select(shard =>
         {
-            using var g = p.CreateGenerator(step);
-            return randn(new long[] { p.PerRankBatch, TinyModel.InputDim }, generator: g);
+            using var g = plan.CreateGenerator(shard, step);
+            return randn(new long[] { plan.ShardBatch, TinyModel.InputDim }, generator: g);
         }).ToArray(), 0);
         var y = sin(x.matmul(w));
         opt.zero_grad();

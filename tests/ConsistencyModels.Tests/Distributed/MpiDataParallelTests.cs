@@ -36,14 +36,14 @@ public sealed class MpiDataParallelTests
     {
         const string steps = "4", batch = "4";
         // Tiny buckets (64 bytes) force several all-reduces per step, so the bucketing is exercised too.
-        var mpi = RunMpi(2, _dir, "--steps", steps, "--batch", batch, "--bucket-bytes", "64", "--out", "mpi.bin");
+        var mpi = RunMpi(2, _dir, "--steps", steps, "--batch", batch, "--shards", "2", "--bucket-bytes", "64", "--out", "mpi.bin");
         Assert.That(mpi.ExitCode, Is.EqualTo(0), mpi.All);
         Assert.That(mpi.StdOut, Does.Contain("replicas-agree=true world-size=2"), "both ranks must hold identical parameters");
-        // One process drawing rank 0's and rank 1's samples (the union) as one batch of 2B.
-        var single = RunSingle(_dir, "--steps", steps, "--batch", batch, "--virtual-ranks", "2", "--out", "single.bin");
+        // One process drawing both shards (rank 0's and rank 1's samples, their union) as one batch of 2B.
+        var single = RunSingle(_dir, "--steps", steps, "--batch", "8", "--shards", "2", "--out", "single.bin");
         Assert.That(single.ExitCode, Is.EqualTo(0), single.All);
-        // Control: same global batch size 2B but only rank 0's stream: different samples.
-        var other = RunSingle(_dir, "--steps", steps, "--batch", "8", "--virtual-ranks", "1", "--out", "other.bin");
+        // Control: same global batch size 2B from one shard's stream: different samples.
+        var other = RunSingle(_dir, "--steps", steps, "--batch", "8", "--shards", "1", "--out", "other.bin");
         Assert.That(other.ExitCode, Is.EqualTo(0), other.All);
 
         var (mpiSteps, mpiParams) = ParameterFile.Read(Path.Combine(_dir, "mpi.bin"));
@@ -62,6 +62,24 @@ public sealed class MpiDataParallelTests
         TestContext.Out.WriteLine($"max |mpi - single| = {diff:E3}, tolerance {tolerance:E3}, control (other samples) {controlDiff:E3}");
         Assert.That(diff, Is.LessThanOrEqualTo(tolerance));
         Assert.That(controlDiff, Is.GreaterThan(100 * tolerance), "the comparison must be able to tell different samples apart");
+    }
+
+    [Test]
+    public void CheckpointOfATwoRankRun_ResumesInOneProcess_OnTheSameSampleStream()
+    {
+        // 2 ranks × batch 4 for 2 steps, then 1 process × batch 8 for steps 3-4, both with 2 shards ...
+        var first = RunMpi(2, _dir, "--steps", "2", "--batch", "4", "--shards", "2", "--checkpoint", "ck.bin");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.All);
+        var resumed = RunSingle(_dir, "--steps", "4", "--batch", "8", "--shards", "2", "--resume", "ck.bin", "--out", "resumed.bin");
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.All);
+        Assert.That(resumed.StdOut, Does.Not.Contain("step 1 ").And.Contain("step 3 ").And.Contain("step 4 "));
+        // ... equals 4 uninterrupted steps in one process (same tolerance and reasoning as the K-versus-1 test).
+        var straight = RunSingle(_dir, "--steps", "4", "--batch", "8", "--shards", "2", "--out", "straight.bin");
+        Assert.That(straight.ExitCode, Is.EqualTo(0), straight.All);
+        var (_, a) = ParameterFile.Read(Path.Combine(_dir, "resumed.bin"));
+        var (_, b) = ParameterFile.Read(Path.Combine(_dir, "straight.bin"));
+        float scale = b.SelectMany(t => t.Values).Max(Math.Abs);
+        Assert.That(MaxAbsDiff(a, b), Is.LessThanOrEqualTo(1e-5f * Math.Max(1f, scale)));
     }
 
     [TestCase("kill")]
