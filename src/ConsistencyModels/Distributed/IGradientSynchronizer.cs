@@ -11,6 +11,30 @@ namespace ConsistencyModels.Distributed;
 /// is used under <c>mpirun ... --distributed mpi</c>. All methods are collective: every rank must call them
 /// in the same order with tensors of the same shapes.
 /// </summary>
+/// <example>
+/// A trainer's loop (only rank 0 writes; EMA weights need no communication because every rank applies the
+/// same averaged update):
+/// <code>
+/// using var owned = mode == DistributedMode.Mpi ? new MpiSynchronizer() : null;
+/// IGradientSynchronizer sync = (IGradientSynchronizer?)owned ?? SingleProcessSynchronizer.Instance;
+/// return DistributedRunner.RunOrAbort(sync, () =>
+/// {
+///     // on --resume: rank 0 loads the checkpoint (any K wrote it), then the broadcast hands it to everyone
+///     sync.BroadcastParameters(model.parameters().Concat(model.buffers()));
+///     var plan = RankedBatchPlan.FromGlobalBatch(seed, sync.Rank, sync.WorldSize, globalBatch);
+///     for (long step = start; step &lt; steps; step++)
+///     {
+///         // draw plan.ShardBatch samples from plan.CreateGenerator(shard, step) for each shard in plan.Shards
+///         loss.backward();
+///         if (sync.AnyRankNonFinite(loss.item&lt;float&gt;())) return 4;   // all ranks stop together
+///         sync.AverageGradients(model.parameters());
+///         optimizer.step();
+///         if (sync.IsPrimary) { /* checkpoint (atomic), log, grids */ }
+///     }
+///     return 0;
+/// });
+/// </code>
+/// </example>
 public interface IGradientSynchronizer
 {
     /// <summary>This process's rank, 0 ≤ Rank &lt; WorldSize.</summary>

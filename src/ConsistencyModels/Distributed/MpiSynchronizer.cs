@@ -29,7 +29,15 @@ public sealed unsafe class MpiSynchronizer : IGradientSynchronizer, IDisposable
         if (Interlocked.Exchange(ref _created, 1) != 0)
             throw new InvalidOperationException("MpiSynchronizer was already created in this process: MPI can be initialized only once.");
         _bucketBytes = bucketBytes;
-        _mpi = MpiNative.Load();
+        try
+        {
+            _mpi = MpiNative.Load();
+        }
+        catch (MpiException)
+        {
+            Volatile.Write(ref _created, 0); // nothing was initialized: a later attempt may succeed
+            throw;
+        }
         int flag = 0;
         _mpi.Check(_mpi.Initialized(&flag), "MPI_Initialized");
         if (flag == 0)
