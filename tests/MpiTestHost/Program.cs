@@ -20,10 +20,9 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
 
 if (options.VerifyPath is not null) return Verify(options.VerifyPath);
 
-using var owned = options.UseMpi ? new MpiSynchronizer(options.BucketBytes) : null;
-IGradientSynchronizer sync = (IGradientSynchronizer?)owned ?? SingleProcessSynchronizer.Instance;
+using var sync = GradientSynchronizerFactory.Create(options.UseMpi ? DistributedMode.Mpi : DistributedMode.None, options.BucketBytes);
 if (sync.WorldSize > 1) torch.set_num_threads(1); // K ranks on 2 cores: one thread each, no oversubscription.
-int code = DistributedRunner.RunOrAbort(sync, () => options.Bench ? Bench(options, sync, owned) : Train(options, sync));
+int code = DistributedRunner.RunOrAbort(sync, () => options.Bench ? Bench(options, sync) : Train(options, sync));
 if (options.ReportMaps)
     Console.WriteLine($"libmpi-mapped={File.ReadAllText("/proc/self/maps").Contains("libmpi.so", StringComparison.Ordinal).ToString().ToLowerInvariant()}");
 return code;
@@ -130,9 +129,9 @@ static int Verify(string path)
     }
 }
 
-static int Bench(HostOptions o, IGradientSynchronizer sync, MpiSynchronizer? mpi)
+static int Bench(HostOptions o, IGradientSynchronizer sync)
 {
-    if (mpi is null) throw new ArgumentException("--bench measures MPI_Allreduce: run it under mpirun.");
+    if (sync is not MpiSynchronizer mpi) throw new ArgumentException("--bench measures MPI_Allreduce: run it under mpirun.");
     if (sync.IsPrimary)
     {
         Console.WriteLine($"K={sync.WorldSize}, {o.BenchIterations} timed iterations per size (median; min), bucket cap {o.BucketBytes / 1048576.0:0.#} MB");

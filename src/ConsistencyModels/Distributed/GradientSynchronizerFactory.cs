@@ -13,8 +13,8 @@ public static class GradientSynchronizerFactory
     };
 
     /// <summary>
-    /// <see cref="SingleProcessSynchronizer.Instance"/> for None; a new <see cref="MpiSynchronizer"/> for Mpi
-    /// (dispose it at the end of the run: it calls MPI_Finalize).
+    /// <see cref="SingleProcessSynchronizer.Instance"/> for None; a new <see cref="MpiSynchronizer"/> for Mpi.
+    /// Dispose the result at the end of the run (MPI_Finalize; a no-op for one process).
     /// </summary>
     /// <param name="mode">The process group.</param>
     /// <param name="bucketBytes">All-reduce bucket cap in bytes (MPI only).</param>

@@ -8,15 +8,14 @@ namespace ConsistencyModels.Distributed;
 /// What a data-parallel trainer needs from the process group: who am I, start all replicas equal,
 /// average the gradients after backward, agree on scalars, stop everyone on a fault.
 /// <see cref="SingleProcessSynchronizer"/> (world size 1, no-op) is the default; <see cref="MpiSynchronizer"/>
-/// is used under <c>mpirun ... --distributed mpi</c>. All methods are collective: every rank must call them
+/// is used under <c>mpirun ... --distributed mpi</c>; disposing it finalizes MPI. All methods are collective: every rank must call them
 /// in the same order with tensors of the same shapes.
 /// </summary>
 /// <example>
 /// A trainer's loop (only rank 0 writes; EMA weights need no communication because every rank applies the
 /// same averaged update):
 /// <code>
-/// using var owned = mode == DistributedMode.Mpi ? new MpiSynchronizer() : null;
-/// IGradientSynchronizer sync = (IGradientSynchronizer?)owned ?? SingleProcessSynchronizer.Instance;
+/// using var sync = GradientSynchronizerFactory.Create(GradientSynchronizerFactory.ParseMode(distributedOption));
 /// return DistributedRunner.RunOrAbort(sync, () =>
 /// {
 ///     // on --resume: rank 0 loads the checkpoint (any K wrote it), then the broadcast hands it to everyone
@@ -35,7 +34,7 @@ namespace ConsistencyModels.Distributed;
 /// });
 /// </code>
 /// </example>
-public interface IGradientSynchronizer
+public interface IGradientSynchronizer : IDisposable
 {
     /// <summary>This process's rank, 0 ≤ Rank &lt; WorldSize.</summary>
     int Rank { get; }

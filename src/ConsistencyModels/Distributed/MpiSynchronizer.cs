@@ -12,7 +12,7 @@ namespace ConsistencyModels.Distributed;
 /// so the caller can turn them into one clear <see cref="Abort"/> (see <see cref="DistributedRunner"/>).
 /// MPI can be initialized once per process, so at most one instance may ever exist.
 /// </summary>
-public sealed unsafe class MpiSynchronizer : IGradientSynchronizer, IDisposable
+public sealed unsafe class MpiSynchronizer : IGradientSynchronizer
 {
     private static int _created;
     private readonly MpiNative _mpi;

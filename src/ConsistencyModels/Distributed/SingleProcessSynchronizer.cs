@@ -33,6 +33,9 @@ public sealed class SingleProcessSynchronizer : IGradientSynchronizer
     /// <inheritdoc />
     public void Barrier() { }
 
+    /// <summary>Nothing to release.</summary>
+    public void Dispose() { }
+
     /// <inheritdoc />
     [DoesNotReturn]
     public void Abort(int errorCode, string message)
