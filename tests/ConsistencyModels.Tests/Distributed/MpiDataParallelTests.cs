@@ -109,6 +109,17 @@ public sealed class MpiDataParallelTests
     }
 
     [Test]
+    public void BadInputOnRankZero_WhileRankOneWaits_AbortsWithOneMessage()
+    {
+        // Rank 0 cannot read the checkpoint to resume from; rank 1 is already waiting in a collective.
+        File.WriteAllBytes(Path.Combine(_dir, "broken.bin"), [1, 2, 3]);
+        var r = RunMpi(2, _dir, "--steps", "5", "--batch", "4", "--resume", "broken.bin");
+        Assert.That(r.ExitCode, Is.Not.EqualTo(0), r.All);
+        Assert.That(CountOccurrences(r.All, "error: rank 0 of 2:"), Is.EqualTo(1), r.All);
+        Assert.That(r.All, Does.Contain("broken.bin").And.Contain("too short"));
+    }
+
+    [Test]
     public void NonFiniteLossOnOneRank_StopsAllRanksAtTheSameStep()
     {
         var r = RunMpi(2, _dir, "--steps", "50", "--batch", "4", "--checkpoint", "ck.bin", "--nan-rank", "1", "--nan-step", "2");
