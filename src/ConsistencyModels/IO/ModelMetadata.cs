@@ -1,0 +1,140 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ConsistencyModels.Networks;
+
+namespace ConsistencyModels.IO;
+
+/// <summary>
+/// Everything needed to rebuild and use a model besides its weights. Stored as JSON in the safetensors
+/// "__metadata__" under <see cref="ModelFile.MetadataKey"/> and beside the file as &lt;name&gt;.json for people.
+/// </summary>
+public sealed record ModelMetadata
+{
+    /// <summary>Version of this metadata layout; readers reject newer versions.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>JSON settings: camelCase names, indented, enums as lower-case strings.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        AllowTrailingCommas = false,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+    };
+
+    /// <summary>Layout version (<see cref="CurrentFormatVersion"/> when written by this code).</summary>
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    /// <summary>Teacher (EDM denoiser) or consistency model.</summary>
+    public required ModelKind Kind { get; init; }
+
+    /// <summary>The network architecture.</summary>
+    public required UNetConfig Config { get; init; }
+
+    /// <summary>σ_min = ε, the smallest noise level.</summary>
+    public double SigmaMin { get; init; } = 0.002;
+
+    /// <summary>σ_max, the noise level sampling starts from.</summary>
+    public double SigmaMax { get; init; } = 80;
+
+    /// <summary>σ_data of the preconditioning.</summary>
+    public double SigmaData { get; init; } = 0.5;
+
+    /// <summary>ρ of the Karras noise grid.</summary>
+    public double Rho { get; init; } = 7;
+
+    /// <summary>Class names, index = class label (empty for an unconditional model).</summary>
+    public string[] ClassNames { get; init; } = [];
+
+    /// <summary>The decreasing τ list of multistep consistency sampling after the first step from σ_max
+    /// (e.g. one τ for 2-step sampling); empty if not chosen.</summary>
+    public double[] MultistepTaus { get; init; } = [];
+
+    /// <summary>How the model was made: "edm" for a teacher, or cd, ict, direct-cd, progressive, rectified.</summary>
+    public string Method { get; init; } = "";
+
+    /// <summary>Hash identifying the training data.</summary>
+    public string DataHash { get; init; } = "";
+
+    /// <summary>Crop size the model was trained on (0 if unknown); it generates any multiple of the downsampling factor.</summary>
+    public int CropSize { get; init; }
+
+    /// <summary>Training iterations done.</summary>
+    public long TrainingIterations { get; init; }
+
+    /// <summary>Name of the diffusion form the model was trained in (e.g. "ve", "vp", "flow-matching"); the network
+    /// always works in the EDM form x = x₀ + σ·n.</summary>
+    public string DiffusionForm { get; init; } = "ve";
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent field.</summary>
+    public void Validate()
+    {
+        static void Fail(string message) => throw new ArgumentException($"Invalid model metadata: {message}");
+        if (FormatVersion < 1 || FormatVersion > CurrentFormatVersion)
+            Fail($"formatVersion {FormatVersion} is not supported (this code reads 1..{CurrentFormatVersion}).");
+        if (!Enum.IsDefined(Kind)) Fail($"kind must be teacher or consistency, got {Kind}.");
+        if (Config is null) Fail("config is missing.");
+        Config!.Validate();
+        if (!(SigmaMin > 0) || double.IsInfinity(SigmaMin)) Fail($"sigmaMin must be a finite number > 0, got {SigmaMin}.");
+        if (!(SigmaMax > SigmaMin) || double.IsInfinity(SigmaMax)) Fail($"sigmaMax must be finite and > sigmaMin ({SigmaMin}), got {SigmaMax}.");
+        if (!(SigmaData > 0) || double.IsInfinity(SigmaData)) Fail($"sigmaData must be a finite number > 0, got {SigmaData}.");
+        if (!(Rho > 0) || double.IsInfinity(Rho)) Fail($"rho must be a finite number > 0, got {Rho}.");
+        if (ClassNames is null) Fail("classNames must not be null.");
+        if (ClassNames!.Length != Config.ClassCount && !(ClassNames.Length == 0))
+            Fail($"classNames has {ClassNames.Length} entries but config.classCount is {Config.ClassCount}.");
+        if (MultistepTaus is null) Fail("multistepTaus must not be null.");
+        for (int i = 0; i < MultistepTaus!.Length; i++)
+        {
+            double t = MultistepTaus[i];
+            if (!(t > SigmaMin && t < SigmaMax))
+                Fail($"multistepTaus[{i}] = {t} must lie in (sigmaMin, sigmaMax) = ({SigmaMin}, {SigmaMax}).");
+            if (i > 0 && !(t < MultistepTaus[i - 1]))
+                Fail($"multistepTaus must be strictly decreasing, got [{string.Join(", ", MultistepTaus)}].");
+        }
+        if (CropSize < 0) Fail($"cropSize must be >= 0, got {CropSize}.");
+        if (TrainingIterations < 0) Fail($"trainingIterations must be >= 0, got {TrainingIterations}.");
+    }
+
+    /// <summary>The JSON text (indented, camelCase).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses and validates metadata JSON; <paramref name="source"/> names the file in messages.</summary>
+    /// <exception cref="ModelFormatException">The JSON is malformed, lacks required fields or is inconsistent.</exception>
+    public static ModelMetadata FromJson(string json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ModelMetadata? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<ModelMetadata>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{source}: the model metadata is not valid: {e.Message}", e);
+        }
+        if (m is null)
+            throw new ModelFormatException($"{source}: the model metadata is null.");
+        try
+        {
+            m.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException($"{source}: {e.Message}", e);
+        }
+        return m;
+    }
+
+    /// <summary>Value equality including array contents.</summary>
+    public bool Equals(ModelMetadata? other) =>
+        other is not null && FormatVersion == other.FormatVersion && Kind == other.Kind && Equals(Config, other.Config)
+        && SigmaMin.Equals(other.SigmaMin) && SigmaMax.Equals(other.SigmaMax) && SigmaData.Equals(other.SigmaData)
+        && Rho.Equals(other.Rho) && (ClassNames ?? []).SequenceEqual(other.ClassNames ?? [])
+        && (MultistepTaus ?? []).SequenceEqual(other.MultistepTaus ?? []) && Method == other.Method
+        && DataHash == other.DataHash && CropSize == other.CropSize && TrainingIterations == other.TrainingIterations
+        && DiffusionForm == other.DiffusionForm;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Kind, Config, SigmaMin, SigmaMax, Method, DataHash, TrainingIterations);
+}

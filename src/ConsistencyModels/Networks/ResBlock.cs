@@ -1,0 +1,57 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ConsistencyModels.Networks;
+
+/// <summary>
+/// Residual block of EDM's DhariwalUNet (UNetBlock with adaptive_scale, without resampling):
+/// h = conv0(SiLU(norm0(x))); h = SiLU(norm1(h)·(1 + scale) + shift) with (scale, shift) = affine(emb);
+/// h = conv1(dropout(h)) (conv1 starts at zero); out = h + skip(x) (1×1 conv if the width changes),
+/// then optional self-attention.
+/// </summary>
+internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly GroupNorm norm0;
+    private readonly Conv2d conv0;
+    private readonly Linear affine;
+    private readonly GroupNorm norm1;
+    private readonly Dropout dropout;
+    private readonly Conv2d conv1;
+    private readonly Conv2d? skip;
+    private readonly AttentionBlock? attn;
+
+    public ResBlock(int inChannels, int outChannels, int embChannels, double dropoutP, bool circular, bool attention)
+        : base("ResBlock")
+    {
+        var padMode = circular ? PaddingModes.Circular : PaddingModes.Zeros;
+        norm0 = Normalization.GroupNorm(inChannels);
+        conv0 = nn.Conv2d(inChannels, outChannels, 3, padding: 1, padding_mode: padMode);
+        affine = nn.Linear(embChannels, 2 * outChannels);
+        norm1 = Normalization.GroupNorm(outChannels);
+        dropout = nn.Dropout(dropoutP);
+        conv1 = nn.Conv2d(outChannels, outChannels, 3, padding: 1, padding_mode: padMode);
+        Init.ZeroParameters(conv1);
+        if (inChannels != outChannels)
+            skip = nn.Conv2d(inChannels, outChannels, 1);
+        if (attention)
+            attn = new AttentionBlock(outChannels);
+        RegisterComponents();
+    }
+
+    /// <summary>Channels this block outputs.</summary>
+    public long OutChannels => conv1.weight.shape[0];
+
+    public override Tensor forward(Tensor x, Tensor emb)
+    {
+        using var scope = NewDisposeScope();
+        var h = conv0.forward(nn.functional.silu(norm0.forward(x)));
+        var p = affine.forward(emb).unsqueeze(-1).unsqueeze(-1);
+        var scaleShift = p.chunk(2, 1);
+        h = nn.functional.silu(torch.addcmul(scaleShift[1], norm1.forward(h), scaleShift[0] + 1, 1));
+        h = conv1.forward(dropout.forward(h));
+        h = h + (skip is not null ? skip.forward(x) : x);
+        if (attn is not null) h = attn.forward(h);
+        return h.MoveToOuterDisposeScope();
+    }
+}
