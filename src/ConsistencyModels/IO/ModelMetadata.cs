@@ -54,6 +54,12 @@ public sealed record ModelMetadata
     /// <summary>How the model was made: "edm" for a teacher, or cd, ict, direct-cd, progressive, rectified.</summary>
     public string Method { get; init; } = "";
 
+    /// <summary>
+    /// The decreasing noise grid (ending at 0) a distilled denoiser was trained to be sampled on with Euler
+    /// (progressive distillation, rectified diffusion); empty when any Karras grid will do.
+    /// </summary>
+    public double[] SamplingSigmas { get; init; } = [];
+
     /// <summary>Hash identifying the training data.</summary>
     public string DataHash { get; init; } = "";
 

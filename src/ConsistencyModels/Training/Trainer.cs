@@ -37,8 +37,8 @@ public sealed class Trainer
         _observer = observer ?? NullTrainingObserver.Instance;
     }
 
-    /// <summary>The path of the newest checkpoint, whether or not it exists yet.</summary>
-    public string LatestCheckpointPath => Path.Combine(_checkpointDir, TrainingCheckpoint.LatestFileName);
+    /// <summary>How many of the newest checkpoints are kept (older ones are deleted after a successful write).</summary>
+    public int KeepCheckpoints { get; init; } = 3;
 
     /// <summary>The seed of step k's generator: a 64-bit mix of (seed, step, rank).</summary>
     public static long StepSeed(long seed, long step, int rank)
@@ -60,15 +60,18 @@ public sealed class Trainer
         using var optimizer = torch.optim.Adam(parameters, lr: _options.LearningRate);
         long step = 0;
         string? lastCheckpoint = null;
-        if (resume && File.Exists(LatestCheckpointPath))
+        string? resumeFrom = resume ? TrainingCheckpoint.FindLatest(_checkpointDir) : null;
+        if (resumeFrom is not null)
         {
-            step = TrainingCheckpoint.Load(LatestCheckpointPath, _objective.CheckpointModules, optimizer);
-            lastCheckpoint = LatestCheckpointPath;
+            step = TrainingCheckpoint.Load(resumeFrom, _objective.CheckpointModules, optimizer);
+            lastCheckpoint = resumeFrom;
             _objective.OnResumed(step);
         }
         else
         {
-            _sync.BroadcastParameters(parameters);
+            // Every rank starts from rank 0's weights (all networks: student, target, EMA).
+            foreach (var module in _objective.CheckpointModules.Values)
+                _sync.BroadcastParameters(module.parameters().Select(p => (Tensor)p).Concat(module.buffers()));
         }
         if (step >= _options.Iterations) return step;
 
@@ -90,8 +93,7 @@ public sealed class Trainer
                 var (x0, labels) = _batches.GetBatch(step, _sync.Rank, _options.BatchSize);
                 var loss = _objective.Loss(step, x0, labels, generator);
                 double lossValue = loss.item<float>();
-                double worstLoss = _sync.AllReduceMax(double.IsFinite(lossValue) ? 0 : 1);
-                if (worstLoss > 0) throw new TrainingDivergedException(step, "loss", lastCheckpoint);
+                if (_sync.AnyRankNonFinite(lossValue)) throw new TrainingDivergedException(step, "loss", lastCheckpoint);
 
                 optimizer.zero_grad();
                 loss.backward();
@@ -121,9 +123,11 @@ public sealed class Trainer
             {
                 if (_sync.IsPrimary)
                 {
-                    TrainingCheckpoint.Save(LatestCheckpointPath, step, _objective.Method, _objective.CheckpointModules, optimizer, _checkpointMetadata);
-                    lastCheckpoint = LatestCheckpointPath;
-                    _observer.OnCheckpoint(step, LatestCheckpointPath);
+                    string path = Path.Combine(_checkpointDir, TrainingCheckpoint.FileName(step));
+                    TrainingCheckpoint.Save(path, step, _objective.Method, _objective.CheckpointModules, optimizer, _checkpointMetadata);
+                    lastCheckpoint = path;
+                    TrainingCheckpoint.Prune(_checkpointDir, KeepCheckpoints);
+                    _observer.OnCheckpoint(step, path);
                 }
                 _sync.Barrier();
             }

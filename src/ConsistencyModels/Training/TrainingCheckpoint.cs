@@ -12,37 +12,70 @@ namespace ConsistencyModels.Training;
 /// </summary>
 public static class TrainingCheckpoint
 {
-    /// <summary>File name of the newest checkpoint inside a run's checkpoints folder.</summary>
-    public const string LatestFileName = "latest.safetensors";
+    private const string Prefix = "step-";
+    private const string Extension = ".safetensors";
+
+    /// <summary>The file name of the checkpoint after <paramref name="step"/> steps: step-NNNNNNNN.safetensors.</summary>
+    public static string FileName(long step) => $"{Prefix}{step:D8}{Extension}";
+
+    /// <summary>The checkpoints in a folder with their steps, oldest first.</summary>
+    public static IReadOnlyList<(long Step, string Path)> List(string directory)
+    {
+        var found = new List<(long, string)>();
+        if (!Directory.Exists(directory)) return found;
+        foreach (var file in Directory.EnumerateFiles(directory, Prefix + "*" + Extension))
+        {
+            var name = System.IO.Path.GetFileName(file);
+            var digits = name[Prefix.Length..^Extension.Length];
+            if (digits.Length > 0 && digits.All(char.IsAsciiDigit) && long.TryParse(digits, out long step))
+                found.Add((step, file));
+        }
+        found.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return found;
+    }
+
+    /// <summary>The newest checkpoint in a folder, or null.</summary>
+    public static string? FindLatest(string directory)
+    {
+        var all = List(directory);
+        return all.Count == 0 ? null : all[^1].Path;
+    }
+
+    /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints.</summary>
+    public static void Prune(string directory, int keep)
+    {
+        var all = List(directory);
+        for (int i = 0; i < all.Count - Math.Max(1, keep); i++) File.Delete(all[i].Path);
+    }
 
     private const string OptimizerTensor = "__optimizer__";
     private const string MetadataKey = "cm.checkpoint";
 
     /// <summary>Writes the checkpoint atomically.</summary>
     public static void Save(string path, long step, string method, IReadOnlyDictionary<string, nn.Module> modules,
-        optim.Optimizer optimizer, IReadOnlyDictionary<string, string> extraMetadata)
+        TorchSharp.Modules.OptimizerHelper optimizer, IReadOnlyDictionary<string, string> extraMetadata)
     {
-        var tensors = new List<KeyValuePair<string, Tensor>>();
+        var tensors = new Dictionary<string, Tensor>();
         foreach (var (prefix, module) in modules)
             foreach (var (name, t) in module.state_dict())
-                tensors.Add(new(prefix + "." + name, t));
+                tensors.Add(prefix + "." + name, t);
         using var ms = new MemoryStream();
         using (var writer = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
             optimizer.save_state_dict(writer);
         using var optimizerBytes = tensor(ms.ToArray(), dtype: ScalarType.Byte);
-        tensors.Add(new(OptimizerTensor, optimizerBytes));
+        tensors.Add(OptimizerTensor, optimizerBytes);
         var metadata = new Dictionary<string, string>(extraMetadata)
         {
             [MetadataKey] = JsonSerializer.Serialize(new CheckpointInfo(step, method, DateTime.UtcNow.ToString("O"))),
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Safetensors.Write(path, tensors, metadata);
+        Safetensors.Save(path, tensors, metadata);
     }
 
     /// <summary>Restores every module and the optimizer; returns the step to resume at.</summary>
-    public static long Load(string path, IReadOnlyDictionary<string, nn.Module> modules, optim.Optimizer optimizer)
+    public static long Load(string path, IReadOnlyDictionary<string, nn.Module> modules, TorchSharp.Modules.OptimizerHelper optimizer)
     {
-        using var file = Safetensors.Read(path);
+        using var file = Safetensors.Load(path);
         if (!file.Metadata.TryGetValue(MetadataKey, out var json))
             throw new InvalidDataException($"{path}: not a cm training checkpoint (no '{MetadataKey}' metadata).");
         var info = JsonSerializer.Deserialize<CheckpointInfo>(json)
@@ -53,15 +86,15 @@ public static class TrainingCheckpoint
             foreach (var (name, t) in module.state_dict())
             {
                 string key = prefix + "." + name;
-                if (!file.Contains(key))
+                if (!file.Tensors.TryGetValue(key, out var stored))
                     throw new InvalidDataException($"{path}: checkpoint has no tensor '{key}' (was it written by another method or config?).");
-                using var stored = file.GetTensor(key);
                 if (!stored.shape.SequenceEqual(t.shape))
                     throw new InvalidDataException($"{path}: tensor '{key}' has shape [{string.Join(", ", stored.shape)}], the model expects [{string.Join(", ", t.shape)}].");
                 t.copy_(stored);
             }
         }
-        using var optimizerBytes = file.GetTensor(OptimizerTensor);
+        if (!file.Tensors.TryGetValue(OptimizerTensor, out var optimizerBytes))
+            throw new InvalidDataException($"{path}: checkpoint has no optimizer state.");
         using var ms = new MemoryStream(optimizerBytes.data<byte>().ToArray());
         using var reader = new BinaryReader(ms);
         optimizer.load_state_dict(reader);
@@ -71,7 +104,7 @@ public static class TrainingCheckpoint
     /// <summary>Reads just the step and method of a checkpoint.</summary>
     public static (long Step, string Method) Peek(string path)
     {
-        using var file = Safetensors.Read(path);
+        using var file = Safetensors.Load(path);
         if (!file.Metadata.TryGetValue(MetadataKey, out var json))
             throw new InvalidDataException($"{path}: not a cm training checkpoint.");
         var info = JsonSerializer.Deserialize<CheckpointInfo>(json) ?? throw new InvalidDataException($"{path}: unreadable checkpoint metadata.");

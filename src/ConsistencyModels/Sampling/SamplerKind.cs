@@ -1,0 +1,16 @@
+namespace ConsistencyModels.Sampling;
+
+/// <summary>How to turn noise into a sample with a model.</summary>
+public enum SamplerKind
+{
+    /// <summary>EDM's Heun (2nd order), NFE = 2·steps − 1.</summary>
+    Heun,
+    /// <summary>Euler (= DDIM in EDM form), NFE = steps.</summary>
+    Euler,
+    /// <summary>EDM's stochastic sampler (S_churn = 40, S_tmin = 0.05, S_tmax = 50, S_noise = 1.003).</summary>
+    Stochastic,
+    /// <summary>DPM-Solver++(2M), NFE = steps.</summary>
+    DpmPlusPlus2M,
+    /// <summary>Multistep consistency sampling, NFE = steps.</summary>
+    Consistency,
+}
