@@ -1,0 +1,123 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ConsistencyModels.Data;
+
+/// <summary>
+/// Draws random square training crops from a <see cref="TextureDataset"/>: uniform image, uniform offset on the
+/// torus (the sources tile, so a crop may wrap around the right/bottom edge), random left-right and
+/// top-bottom flips and a random number of quarter turns. Deterministic given the seed; the state can be
+/// saved and restored for bit-exact resume. Images are drawn uniformly (so a class folder with more images is drawn
+/// more often). Not thread-safe: use one sampler per thread.
+/// </summary>
+public sealed class CropSampler
+{
+    private readonly TextureDataset _dataset;
+    private Xoshiro256StarStar _rng;
+
+    /// <summary>Creates a sampler.</summary>
+    /// <param name="dataset">Source images.</param>
+    /// <param name="cropSize">Crop side in pixels.</param>
+    /// <param name="seed">PRNG seed.</param>
+    /// <param name="allowTiledCrops">
+    /// Allow crops larger than a source image (the crop then repeats the tile). Off by default: a crop larger
+    /// than its source shows the same content more than once, which a model would learn as structure.
+    /// </param>
+    /// <exception cref="DataException">An image is smaller than the crop and <paramref name="allowTiledCrops"/> is false.</exception>
+    public CropSampler(TextureDataset dataset, int cropSize, long seed, bool allowTiledCrops = false)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        Guard.AtLeast(cropSize, 1, nameof(cropSize));
+        if (dataset.Images.Count == 0)
+            throw new ArgumentException("dataset must contain at least one image.", nameof(dataset));
+        if (!allowTiledCrops)
+            foreach (var img in dataset.Images)
+                if (Math.Min(img.Pixels.Height, img.Pixels.Width) < cropSize)
+                    throw new DataException($"Image {img.SourcePath} is {img.Pixels.Width}x{img.Pixels.Height}, smaller than the {cropSize}x{cropSize} crop.", img.SourcePath);
+        _dataset = dataset;
+        CropSize = cropSize;
+        _rng = new Xoshiro256StarStar(unchecked((ulong)seed));
+    }
+
+    /// <summary>Crop side in pixels.</summary>
+    public int CropSize { get; }
+
+    /// <summary>How many crops have been drawn so far.</summary>
+    public long CropsDrawn { get; private set; }
+
+    /// <summary>Draws a batch: images [B, 3, c, c] float32 in [-1, 1] and class labels [B] int64 (caller owns both).</summary>
+    public (Tensor Images, Tensor Labels) Sample(int batchSize)
+    {
+        Guard.AtLeast(batchSize, 1, nameof(batchSize));
+        int c = CropSize;
+        int per = 3 * c * c;
+        var data = new float[batchSize * per];
+        var labels = new long[batchSize];
+        for (int b = 0; b < batchSize; b++)
+        {
+            var img = _dataset.Images[_rng.NextInt(_dataset.Images.Count)];
+            int top = _rng.NextInt(img.Pixels.Height);
+            int left = _rng.NextInt(img.Pixels.Width);
+            ulong bits = _rng.NextUInt64();
+            var t = new CropTransform((bits & 1) != 0, (bits & 2) != 0, (int)((bits >> 2) & 3));
+            Crop(img.Pixels, top, left, c, t, data.AsSpan(b * per, per));
+            labels[b] = img.ClassIndex;
+        }
+        CropsDrawn += batchSize;
+        return (torch.tensor(data, new long[] { batchSize, 3, c, c }), torch.tensor(labels, new long[] { batchSize }));
+    }
+
+    /// <summary>The current state; <see cref="RestoreState"/> continues exactly from here.</summary>
+    public CropSamplerState SaveState() => new(_rng.State, CropsDrawn);
+
+    /// <summary>Continues from a state saved by <see cref="SaveState"/> (on a sampler over the same data and crop size).</summary>
+    public void RestoreState(CropSamplerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _rng = new Xoshiro256StarStar(state.Rng);
+        CropsDrawn = state.CropsDrawn;
+    }
+
+    /// <summary>
+    /// Copies the <paramref name="size"/>² crop whose top-left source pixel is (<paramref name="top"/>, <paramref name="left"/>),
+    /// wrapping around the edges, then applies <paramref name="transform"/>; writes planar [3, size, size] into <paramref name="destination"/>.
+    /// </summary>
+    public static void Crop(PlanarImage source, int top, int left, int size, CropTransform transform, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Guard.AtLeast(size, 1, nameof(size));
+        Guard.InRange(transform.Rot90, 0, 3, "transform.Rot90");
+        if (destination.Length < 3 * size * size)
+            throw new ArgumentException($"destination must hold 3*{size}*{size} floats, got {destination.Length}.", nameof(destination));
+        int h = source.Height, w = source.Width, plane = h * w, n = size - 1;
+        var src = source.Data;
+        for (int i = 0; i < size; i++)
+        {
+            for (int j = 0; j < size; j++)
+            {
+                // Map the output pixel back through the transform: undo k counter-clockwise quarter turns
+                // (torch.rot90: out[i, j] = in[j, n - i]), then the flips.
+                int u = i, v = j;
+                for (int k = 0; k < transform.Rot90; k++)
+                    (u, v) = (v, n - u);
+                if (transform.FlipV) u = n - u;
+                if (transform.FlipH) v = n - v;
+                int sy = Mod(top + u, h), sx = Mod(left + v, w);
+                int o = i * size + j, s = sy * w + sx;
+                destination[o] = src[s];
+                destination[size * size + o] = src[plane + s];
+                destination[2 * size * size + o] = src[2 * plane + s];
+            }
+        }
+    }
+
+    /// <summary><see cref="Crop(PlanarImage,int,int,int,CropTransform,Span{float})"/> into a new tensor [3, size, size].</summary>
+    public static Tensor Crop(PlanarImage source, int top, int left, int size, CropTransform transform)
+    {
+        var data = new float[3 * size * size];
+        Crop(source, top, left, size, transform, data);
+        return torch.tensor(data, new long[] { 3, size, size });
+    }
+
+    private static int Mod(int a, int m) => ((a % m) + m) % m;
+}
