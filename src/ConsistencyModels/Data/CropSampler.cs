@@ -7,7 +7,8 @@ namespace ConsistencyModels.Data;
 /// Draws random square training crops from a <see cref="TextureDataset"/>: uniform image, uniform offset on the
 /// torus (the sources tile, so a crop may wrap around the right/bottom edge), random left-right and
 /// top-bottom flips and a random number of quarter turns. Deterministic given the seed; the state can be
-/// saved and restored for bit-exact resume.
+/// saved and restored for bit-exact resume. Images are drawn uniformly (so a class folder with more images is drawn
+/// more often). Not thread-safe: use one sampler per thread.
 /// </summary>
 public sealed class CropSampler
 {
