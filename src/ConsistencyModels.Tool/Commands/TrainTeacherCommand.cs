@@ -1,5 +1,14 @@
+using ConsistencyModels.Data;
+using ConsistencyModels.IO;
+using ConsistencyModels.Losses;
+using ConsistencyModels.Networks;
+using ConsistencyModels.Preconditioning;
+using ConsistencyModels.Sampling;
 using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;
+using ConsistencyModels.Tool.Runs;
+using ConsistencyModels.Training;
+using TorchSharp;
 
 namespace ConsistencyModels.Tool.Commands;
 
@@ -14,8 +23,57 @@ public static class TrainTeacherCommand
     public static int Run(TrainTeacherOptions options, IProgressReporter progress, CancellationToken cancellation)
     {
         InputChecks.RequireData("--data", options.Data);
-        // Wiring: TextureDataset.Open(options.Data) → UNetConfig preset → RunDirectory.Prepare(options.Out,
-        // options.Resume, options.Force) → MetricsLog → EDM trainer (honors `cancellation`) → ModelFile.Save.
-        throw CmException.NotWired("train-teacher", "TextureDataset, UNet, EdmLoss, trainer, ModelFile");
+        var device = ToolDevice.Resolve(options.Device);
+        var dataset = TrainingDataLoader.Load(options.Data);
+        var config = Presets.For(options.Config) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
+        NetworkLimits.CheckSize("--crop", options.Crop, options.Config);
+        var run = RunDirectory.Prepare(options.Out, options.Resume, options.Force);
+        var batches = new CropBatchSource(dataset, options.Crop, options.Seed, conditional: config.ClassCount > 0);
+
+        torch.manual_seed(options.Seed);
+        using var net = new EdmPrecond(new UNet(config));
+        using var ema = new EdmPrecond(new UNet(config));
+        net.to(device);
+        ema.to(device);
+        var metadata = new ModelMetadata
+        {
+            Kind = ModelKind.Teacher,
+            Config = config,
+            ClassNames = config.ClassCount > 0 ? dataset.ClassNames.ToArray() : [],
+            Method = "teacher",
+            DataHash = dataset.Hash,
+            CropSize = options.Crop,
+            DiffusionForm = "ve",
+        };
+        using var objective = new TeacherObjective(net, ema, new EdmLoss(), options.Ema);
+        var trainerOptions = new TrainerOptions
+        {
+            Iterations = options.Iters,
+            BatchSize = options.Batch,
+            LearningRate = options.Lr,
+            WarmupIterations = Math.Min(1000, options.Iters / 10),
+            Seed = options.Seed,
+            CheckpointEvery = options.CheckpointEvery,
+            LogEvery = options.LogEvery,
+            SampleEvery = options.SampleEvery,
+        };
+        long start = run.IsResume ? TrainingCheckpoint.Peek(run.LatestCheckpointPath()!).Step : 0;
+        using var log = run.IsResume ? MetricsLog.Resume(run.LogPath, start) : MetricsLog.Create(run.LogPath);
+        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {options.Config.ToString().ToLowerInvariant()} network " +
+                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Batch}, {TorchInfo.Describe()}");
+        var observer = new TrainingProgressObserver(progress, log, step =>
+            SampleGrids.Write(ema, metadata, Sampling.SamplerKind.Heun, 18, 16, options.Crop * 2, options.Seed, run.SampleGridPath(step)));
+        var trainer = new Trainer(trainerOptions, objective, batches, run.CheckpointsDirectory,
+            new Dictionary<string, string> { ["cm.metadata"] = metadata.ToJson() }, observer: observer);
+        progress.Start("train-teacher", options.Iters, start);
+        long done = trainer.Run(run.IsResume, cancellation);
+        if (done < options.Iters)
+        {
+            progress.Finish($"stopped at step {done}; continue with --resume");
+            return ExitCodes.Cancelled;
+        }
+        ModelFile.Save(run.ModelPath, ema, metadata with { TrainingIterations = done });
+        progress.Finish($"done: {run.ModelPath}");
+        return ExitCodes.Ok;
     }
 }

@@ -2,16 +2,15 @@ namespace ConsistencyModels.Tool.Options;
 
 /// <summary>
 /// Size constraints of the network presets, checked before any work starts.
-/// Hook: replace <see cref="DownsamplingFactor"/> with the library's <c>UNetConfig</c> value once wired.
 /// </summary>
 public static class NetworkLimits
 {
     /// <summary>
     /// The total downsampling of a preset (stem × 2^levels): crops and sample sizes must be multiples of it.
-    /// Placeholder values until <c>UNetConfig</c> exposes its own: tiny ×4, small and base ×8.
+    /// Taken from the preset's <c>UNetConfig</c>.
     /// </summary>
     public static Func<NetworkPreset, int> DownsamplingFactor { get; set; } =
-        preset => preset == NetworkPreset.Tiny ? 4 : 8;
+        preset => Commands.Presets.For(preset).DownsamplingFactor;
 
     /// <summary>Throws a one-line <see cref="CmException"/> unless <paramref name="size"/> fits the network.</summary>
     /// <param name="optionName">The option that gave the size, e.g. <c>--crop</c>.</param>
