@@ -139,7 +139,7 @@ public class ParsingTests
         var result = new CliHarness().Run("bench", "--model", "m", "--config", "tiny");
         Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Usage));
         Assert.That(result.ErrorLines, Is.EqualTo(new[] { "error: --model and --config exclude each other: the model file fixes the network" }));
-        Assert.That(new CliHarness().Run("bench", "--config", "tiny", "--size", "6").ExitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(new CliHarness().Run("bench", "--config", "tiny", "--size", "7").ExitCode, Is.EqualTo(ExitCodes.Usage));
         Assert.That(Parse<BenchOptions>("bench", "--config", "tiny", "--size", "12").Size, Is.EqualTo(12));
     }
 
