@@ -60,8 +60,12 @@ public sealed record UNetConfig
         PixelUnshuffleStem = false,
     };
 
-    /// <summary>The default runtime model: C = 32, widths C/2C/4C, two blocks per level, pixel-unshuffle stem, no attention.</summary>
-    public static UNetConfig Small => new();
+    /// <summary>
+    /// The default runtime model: C = 32, widths C/2C/4C, one residual block per level, pixel-unshuffle stem, no
+    /// attention (2.4M parameters). One block instead of two costs 1.14 instead of 1.74 GMAC at 128², measured
+    /// 35 vs 53 ms per forward on one thread: the real-time budget wants it.
+    /// </summary>
+    public static UNetConfig Small => new() { ResBlocksPerLevel = 1 };
 
     /// <summary>A bigger model: C = 64, widths C/2C/4C, two blocks per level, stem, attention at the lowest level.</summary>
     public static UNetConfig Base => new()
