@@ -7,14 +7,26 @@ namespace ConsistencyModels.Losses;
 /// Progressive distillation (Salimans &amp; Ho 2022, Alg. 2, in EDM form; seed 004): the student makes one
 /// Euler step t → s where the teacher made two (t → u → s). Its target is the denoiser value that makes one
 /// Euler step land where the two half-steps landed: x̃ = x_t − t·(x_s − x_t)/(s − t) (= x_s when s = 0).
-/// Loss λ(t)·‖D_student(x_t; t) − x̃‖² with EDM's λ.
+/// Loss λ(t)·d(D_student(x_t; t), x̃), by default l2 with Salimans &amp; Ho's truncated-SNR weighting max(σ⁻², 1).
 /// </summary>
 public sealed class ProgressiveDistillationLoss
 {
     /// <summary>Creates the loss.</summary>
-    public ProgressiveDistillationLoss(double sigmaData = EdmCoefficients.DefaultSigmaData) => SigmaData = sigmaData;
+    public ProgressiveDistillationLoss(DistanceMetricKind metric = DistanceMetricKind.L2, LossWeightingKind weighting = LossWeightingKind.TruncatedSnr,
+        double sigmaData = EdmCoefficients.DefaultSigmaData)
+    {
+        Metric = metric;
+        Weighting = weighting;
+        SigmaData = sigmaData;
+    }
 
-    /// <summary>σ_data for λ.</summary>
+    /// <summary>The distance d.</summary>
+    public DistanceMetricKind Metric { get; }
+
+    /// <summary>The weighting λ.</summary>
+    public LossWeightingKind Weighting { get; }
+
+    /// <summary>σ_data for the karras weighting.</summary>
     public double SigmaData { get; }
 
     /// <summary>
@@ -52,8 +64,8 @@ public sealed class ProgressiveDistillationLoss
             target = Target(xt, xs, t, s).detach();
         }
         var d = student(xt, t, labels);
-        var weight = EdmCoefficients.LossWeight(t, SigmaData);
-        var perSample = (d - target).square().reshape(x0.shape[0], -1).mean(new long[] { 1 });
-        return (weight * perSample).mean().MoveToOuterDisposeScope();
+        var weight = LossWeighting.Compute(Weighting, t, SigmaData);
+        var distance = DistanceMetric.PerSample(Metric, d, target);
+        return (weight * distance).mean().MoveToOuterDisposeScope();
     }
 }

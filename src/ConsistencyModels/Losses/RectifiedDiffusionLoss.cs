@@ -8,14 +8,13 @@ namespace ConsistencyModels.Losses;
 /// (ε, x₀ = Φ_teacher(σmax·ε)) made by the teacher's ODE solver, x_t = α_t·x₀ + σ_t·ε with the paired ε
 /// instead of fresh noise. In EDM form x_t/α_t = x₀ + σ·ε for every diffusion form, so the form only sets
 /// how σ is drawn: σ = σ_t(t)/α_t(t) with t ~ U(0, 1) through <see cref="SigmaOfTime"/>.
-/// Loss: λ(σ)·‖D(x₀ + σε; σ) − x₀‖² (EDM's λ).
+/// Loss: λ(σ)·d(D(x₀ + σε; σ), x₀); l2 with the karras weighting σ⁻² + σd⁻² is EDM's loss.
 /// </summary>
 public sealed class RectifiedDiffusionLoss
 {
-    private readonly EdmLoss _edm;
-
     /// <summary>Creates the loss; <paramref name="sigmaOfTime"/> maps uniform t in (0,1) to the EDM σ of the chosen form.</summary>
     public RectifiedDiffusionLoss(Func<double, double> sigmaOfTime, double sigmaMin, double sigmaMax,
+        DistanceMetricKind metric = DistanceMetricKind.L2, LossWeightingKind weighting = LossWeightingKind.Karras,
         double sigmaData = EdmCoefficients.DefaultSigmaData)
     {
         ArgumentNullException.ThrowIfNull(sigmaOfTime);
@@ -24,8 +23,19 @@ public sealed class RectifiedDiffusionLoss
         SigmaOfTime = sigmaOfTime;
         SigmaMin = sigmaMin;
         SigmaMax = sigmaMax;
-        _edm = new EdmLoss(sigmaData: sigmaData);
+        Metric = metric;
+        Weighting = weighting;
+        SigmaData = sigmaData;
     }
+
+    /// <summary>The distance d.</summary>
+    public DistanceMetricKind Metric { get; }
+
+    /// <summary>The weighting λ.</summary>
+    public LossWeightingKind Weighting { get; }
+
+    /// <summary>σ_data for the karras weighting.</summary>
+    public double SigmaData { get; }
 
     /// <summary>t ↦ σ for the chosen diffusion form.</summary>
     public Func<double, double> SigmaOfTime { get; }
@@ -51,6 +61,8 @@ public sealed class RectifiedDiffusionLoss
     {
         using var scope = NewDisposeScope();
         var sigma = SampleSigma(x0.shape[0], x0, generator);
-        return _edm.Compute(denoiser, x0, labels, sigma, pairedNoise).MoveToOuterDisposeScope();
+        var d = denoiser(x0 + LossTensors.Broadcastable(sigma, x0) * pairedNoise, sigma, labels);
+        var weight = LossWeighting.Compute(Weighting, sigma, SigmaData);
+        return (weight * DistanceMetric.PerSample(Metric, d, x0)).mean().MoveToOuterDisposeScope();
     }
 }
