@@ -152,7 +152,8 @@ internal sealed class DistillCli
             Device: shared.Device,
             CheckpointEvery: shared.CheckpointEvery,
             SampleEvery: shared.SampleEvery,
-            LogEvery: shared.LogEvery);
+            LogEvery: shared.LogEvery,
+            Distributed: shared.Distributed);
     }
 
     private static void OnlyFor(string option, bool given, bool applies, string methods, string method)

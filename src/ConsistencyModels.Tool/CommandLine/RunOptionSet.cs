@@ -20,6 +20,11 @@ internal sealed class RunOptionSet
     public readonly Option<int> SampleEvery = OptionKit.Int("--sample-every",
         "Iterations between sample grids in samples/ (0 = only at the end).", 1000);
     public readonly Option<int> LogEvery = OptionKit.Int("--log-every", "Iterations between lines of log.jsonl.", 50);
+    public readonly Option<string> Distributed = new("--distributed")
+    {
+        Description = "Data-parallel training: none (default) or mpi (launch with mpirun -np K; each rank draws its own share of every batch, gradients are averaged with MPI_Allreduce, only rank 0 writes files). Needs Open MPI (openmpi-bin).",
+        HelpName = "none|mpi",
+    };
 
     public void AddTo(Command command)
     {
@@ -32,10 +37,12 @@ internal sealed class RunOptionSet
         command.Add(CheckpointEvery);
         command.Add(SampleEvery);
         command.Add(LogEvery);
+        command.Add(Distributed);
     }
 
     /// <summary>Reads and checks the shared values.</summary>
-    public (string Out, int Batch, int Seed, bool Resume, bool Force, ComputeDevice Device, int CheckpointEvery, int SampleEvery, int LogEvery)
+    public (string Out, int Batch, int Seed, bool Resume, bool Force, ComputeDevice Device, int CheckpointEvery, int SampleEvery, int LogEvery,
+        Distributed.DistributedMode Distributed)
         Bind(ParseResult result)
     {
         bool resume = result.GetValue(Resume), force = result.GetValue(Force);
@@ -49,6 +56,13 @@ internal sealed class RunOptionSet
             result.GetValue(Device) ?? ComputeDevice.Cpu,
             Check.AtLeast("--checkpoint-every", result.GetValue(CheckpointEvery), 1),
             Check.AtLeast("--sample-every", result.GetValue(SampleEvery), 0),
-            Check.AtLeast("--log-every", result.GetValue(LogEvery), 1));
+            Check.AtLeast("--log-every", result.GetValue(LogEvery), 1),
+            ParseDistributed(result.GetValue(Distributed)));
+    }
+
+    private static Distributed.DistributedMode ParseDistributed(string? value)
+    {
+        try { return ConsistencyModels.Distributed.GradientSynchronizerFactory.ParseMode(value); }
+        catch (ArgumentException) { throw new CmException($"unknown --distributed '{value}': expected none or mpi"); }
     }
 }

@@ -59,6 +59,7 @@ internal sealed class TrainTeacherCli
             Device: shared.Device,
             CheckpointEvery: shared.CheckpointEvery,
             SampleEvery: shared.SampleEvery,
-            LogEvery: shared.LogEvery);
+            LogEvery: shared.LogEvery,
+            Distributed: shared.Distributed);
     }
 }

@@ -1,4 +1,5 @@
 using ConsistencyModels.Data;
+using ConsistencyModels.Distributed;
 using ConsistencyModels.Diffusion;
 using ConsistencyModels.IO;
 using ConsistencyModels.Losses;
@@ -28,6 +29,12 @@ public static class DistillCommand
     /// <param name="cancellation">Ctrl+C: the trainer stops after the current step and saves a checkpoint.</param>
     /// <returns>The exit code.</returns>
     public static int Run(DistillOptions options, IProgressReporter progress, CancellationToken cancellation)
+    {
+        using var sync = GradientSynchronizerFactory.Create(options.Distributed);
+        return DistributedRunner.RunOrAbort(sync, () => RunOnRank(options, sync.IsPrimary ? progress : new NullProgressReporter(), cancellation, sync));
+    }
+
+    private static int RunOnRank(DistillOptions options, IProgressReporter progress, CancellationToken cancellation, IGradientSynchronizer sync)
     {
         if (options.Teacher is not null)
             InputChecks.RequireFile("--teacher", options.Teacher, "a model trained with cm train-teacher");
@@ -62,7 +69,8 @@ public static class DistillCommand
             throw new CmException($"--data {options.Data}: has {dataset.ClassNames.Count} classes, the teacher was trained on {config.ClassCount}; use the teacher's data")
             { ExitCode = ExitCodes.Failure };
 
-        var run = RunDirectory.Prepare(options.Out, options.Resume, options.Force);
+        var run = sync.IsPrimary ? RunDirectory.Prepare(options.Out, options.Resume, options.Force) : RunDirectory.Attach(options.Out, options.Resume);
+        sync.Barrier(); // rank 0 has checked and created the run folder
         torch.manual_seed(options.Seed);
         var metric = Map(options.Loss);
         bool consistency = options.Method is DistillMethod.Cd or DistillMethod.Ct or DistillMethod.Ict or DistillMethod.DirectCd;
@@ -137,7 +145,7 @@ public static class DistillCommand
                 objective = pd;
                 break;
             case DistillMethod.Rectified:
-                pairs = LoadOrMakePairs(run, teacher!, options, crop, config.ClassCount, progress);
+                pairs = LoadOrMakePairs(run, teacher!, options, crop, config.ClassCount, progress, sync.IsPrimary);
                 var form = FormOf(options.Form ?? DiffusionFormKind.Flow);
                 objective = new RectifiedDiffusionObjective(student, third,
                     new RectifiedDiffusionLoss(u => SigmaOfUniformTime(form, u, baseMetadata.SigmaMax), baseMetadata.SigmaMin, baseMetadata.SigmaMax,
@@ -165,17 +173,17 @@ public static class DistillCommand
                 SampleEvery = options.SampleEvery,
             };
             long start = run.IsResume ? TrainingCheckpoint.Peek(run.LatestCheckpointPath()!).Step : 0;
-            using var log = run.IsResume ? MetricsLog.Resume(run.LogPath, start) : MetricsLog.Create(run.LogPath);
+            using var log = !sync.IsPrimary ? null : run.IsResume ? MetricsLog.Resume(run.LogPath, start) : MetricsLog.Create(run.LogPath);
             var result = (PreconditionedNetwork)objective.ResultModel;
             var gridSampler = consistency ? LibSampler.Consistency : LibSampler.Euler;
             int gridSteps = consistency ? 1 : Math.Max(1, (progressiveGrid?.Length ?? 2) - 1);
-            var observer = new TrainingProgressObserver(progress, log, step =>
+            ITrainingObserver observer = log is null ? NullTrainingObserver.Instance : new TrainingProgressObserver(progress, log, step =>
                 SampleGrids.Write(result, metadata, gridSampler, gridSteps, 16, crop * 2, options.Seed, run.SampleGridPath(step)));
             progress.Info($"{CliNames.Of(options.Method)}: network {config.BaseChannels}×[{string.Join(",", config.ChannelMultipliers)}] " +
                           $"({student.parameters().Sum(p => p.numel()):N0} parameters), crop {crop}, batch {options.Batch}, loss {CliNames.Of(options.Loss)}, " +
                           $"weighting {CliNames.Of(options.Weighting)}, N {options.N}, {TorchInfo.Describe()}");
             var trainer = new Trainer(trainerOptions, objective, batches, run.CheckpointsDirectory,
-                new Dictionary<string, string> { ["cm.metadata"] = metadata.ToJson() }, observer: observer);
+                new Dictionary<string, string> { ["cm.metadata"] = metadata.ToJson() }, synchronizer: sync, observer: observer);
             progress.Start($"distill {CliNames.Of(options.Method)}", options.Iters, start);
             long done = trainer.Run(run.IsResume, cancellation);
             if (done < options.Iters)
@@ -184,6 +192,7 @@ public static class DistillCommand
                 return ExitCodes.Cancelled;
             }
             metadata = metadata with { TrainingIterations = done };
+            if (!sync.IsPrimary) return ExitCodes.Ok;
             if (consistency && dataset is not null)
             {
                 var tau = TwoStepTau(result, metadata, dataset, crop, options.Seed, progress);
@@ -218,7 +227,7 @@ public static class DistillCommand
         return result.Tau;
     }
 
-    private static RectifiedPairs LoadOrMakePairs(RunDirectory run, LoadedModel teacher, DistillOptions options, int crop, int classCount, IProgressReporter progress)
+    private static RectifiedPairs LoadOrMakePairs(RunDirectory run, LoadedModel teacher, DistillOptions options, int crop, int classCount, IProgressReporter progress, bool write)
     {
         string path = Path.Combine(run.Root, "pairs.safetensors");
         if (File.Exists(path))
@@ -237,7 +246,7 @@ public static class DistillCommand
         progress.Finish();
         var tensors = new Dictionary<string, Tensor> { ["samples"] = pairs.Samples, ["noise"] = pairs.Noise };
         if (pairs.Labels is not null) tensors["labels"] = pairs.Labels;
-        Safetensors.Save(path, tensors);
+        if (write) Safetensors.Save(path, tensors); // every rank makes the same pairs (same seed); rank 0 keeps them
         return pairs;
     }
 

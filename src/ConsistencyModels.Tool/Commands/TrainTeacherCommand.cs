@@ -1,4 +1,5 @@
 using ConsistencyModels.Data;
+using ConsistencyModels.Distributed;
 using ConsistencyModels.IO;
 using ConsistencyModels.Losses;
 using ConsistencyModels.Networks;
@@ -22,12 +23,19 @@ public static class TrainTeacherCommand
     /// <returns>The exit code.</returns>
     public static int Run(TrainTeacherOptions options, IProgressReporter progress, CancellationToken cancellation)
     {
+        using var sync = GradientSynchronizerFactory.Create(options.Distributed);
+        return DistributedRunner.RunOrAbort(sync, () => RunOnRank(options, sync.IsPrimary ? progress : new NullProgressReporter(), cancellation, sync));
+    }
+
+    private static int RunOnRank(TrainTeacherOptions options, IProgressReporter progress, CancellationToken cancellation, IGradientSynchronizer sync)
+    {
         InputChecks.RequireData("--data", options.Data);
         var device = ToolDevice.Resolve(options.Device);
         var dataset = TrainingDataLoader.Load(options.Data);
         var config = Presets.For(options.Config) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
         NetworkLimits.CheckSize("--crop", options.Crop, options.Config);
-        var run = RunDirectory.Prepare(options.Out, options.Resume, options.Force);
+        var run = sync.IsPrimary ? RunDirectory.Prepare(options.Out, options.Resume, options.Force) : RunDirectory.Attach(options.Out, options.Resume);
+        sync.Barrier(); // rank 0 has checked and created the run folder
         var batches = new CropBatchSource(dataset, options.Crop, options.Seed, conditional: config.ClassCount > 0);
 
         torch.manual_seed(options.Seed);
@@ -58,13 +66,13 @@ public static class TrainTeacherCommand
             SampleEvery = options.SampleEvery,
         };
         long start = run.IsResume ? TrainingCheckpoint.Peek(run.LatestCheckpointPath()!).Step : 0;
-        using var log = run.IsResume ? MetricsLog.Resume(run.LogPath, start) : MetricsLog.Create(run.LogPath);
+        using var log = !sync.IsPrimary ? null : run.IsResume ? MetricsLog.Resume(run.LogPath, start) : MetricsLog.Create(run.LogPath);
         progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {options.Config.ToString().ToLowerInvariant()} network " +
                       $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Batch}, {TorchInfo.Describe()}");
-        var observer = new TrainingProgressObserver(progress, log, step =>
+        ITrainingObserver observer = log is null ? NullTrainingObserver.Instance : new TrainingProgressObserver(progress, log, step =>
             SampleGrids.Write(ema, metadata, Sampling.SamplerKind.Heun, 18, 16, options.Crop * 2, options.Seed, run.SampleGridPath(step)));
         var trainer = new Trainer(trainerOptions, objective, batches, run.CheckpointsDirectory,
-            new Dictionary<string, string> { ["cm.metadata"] = metadata.ToJson() }, observer: observer);
+            new Dictionary<string, string> { ["cm.metadata"] = metadata.ToJson() }, synchronizer: sync, observer: observer);
         progress.Start("train-teacher", options.Iters, start);
         long done = trainer.Run(run.IsResume, cancellation);
         if (done < options.Iters)
@@ -72,7 +80,7 @@ public static class TrainTeacherCommand
             progress.Finish($"stopped at step {done}; continue with --resume");
             return ExitCodes.Cancelled;
         }
-        ModelFile.Save(run.ModelPath, ema, metadata with { TrainingIterations = done });
+        if (sync.IsPrimary) ModelFile.Save(run.ModelPath, ema, metadata with { TrainingIterations = done });
         progress.Finish($"done: {run.ModelPath}");
         return ExitCodes.Ok;
     }

@@ -16,6 +16,7 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Device">Compute device.</param>
 /// <param name="CheckpointEvery">Iterations between checkpoints.</param>
 /// <param name="SampleEvery">Iterations between sample grids (0 = never).</param>
+/// <param name="Distributed">Data-parallel mode: none, or mpi under mpirun.</param>
 /// <param name="LogEvery">Iterations between log.jsonl lines.</param>
 public sealed record TrainTeacherOptions(
     string Data,
@@ -33,4 +34,5 @@ public sealed record TrainTeacherOptions(
     ComputeDevice Device,
     int CheckpointEvery,
     int SampleEvery,
-    int LogEvery);
+    int LogEvery,
+    ConsistencyModels.Distributed.DistributedMode Distributed = ConsistencyModels.Distributed.DistributedMode.None);

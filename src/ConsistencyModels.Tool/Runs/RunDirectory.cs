@@ -55,6 +55,14 @@ public sealed class RunDirectory
     public string? LatestCheckpointPath() => Latest()?.Path;
 
     /// <summary>
+    /// The run folder as a non-primary MPI rank sees it: the paths only, nothing checked or created (rank 0 prepares
+    /// the folder and is the only one that writes).
+    /// </summary>
+    /// <param name="path">The --out folder.</param>
+    /// <param name="resume">Whether the run resumes.</param>
+    public static RunDirectory Attach(string path, bool resume) => new(Path.GetFullPath(path), resume);
+
+    /// <summary>
     /// Opens <paramref name="path"/> for a run and creates its folders.
     /// A new run needs an empty or missing folder (other files are left alone); a folder that already
     /// holds a finished run (<c>model.safetensors</c>) or an interrupted one (checkpoints) is refused
