@@ -9,7 +9,7 @@ internal static class ModelDescription
     public static string Of(ModelMetadata metadata)
     {
         var parts = new List<string> { metadata.Kind == ModelKind.Consistency ? "consistency model" : "teacher" };
-        if (!string.IsNullOrEmpty(metadata.Method)) parts.Add(metadata.Method);
+        if (!string.IsNullOrEmpty(metadata.Method) && metadata.Method != "teacher") parts.Add(metadata.Method);
         parts.Add(metadata.Config.ClassCount > 0 ? $"{metadata.Config.ClassCount} classes" : "unconditional");
         if (metadata.CropSize > 0) parts.Add($"trained on {metadata.CropSize}² crops");
         if (metadata.TrainingIterations > 0) parts.Add($"{metadata.TrainingIterations} iterations");
