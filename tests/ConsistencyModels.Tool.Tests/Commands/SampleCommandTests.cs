@@ -51,9 +51,9 @@ public class SampleCommandTests : SingleThreadFixture
         using var image = ImageIO.Load(tmp.File("g.png"));
         using var cell = image[.., 2..34, 2..34];
         using var topLeft = cell[.., ..16, ..16];
-        Assert.That(cell[.., ..16, 16..].equal(topLeft).item<bool>(), Is.True);
-        Assert.That(cell[.., 16.., ..16].equal(topLeft).item<bool>(), Is.True);
-        Assert.That(cell[.., 16.., 16..].equal(topLeft).item<bool>(), Is.True);
+        Assert.That(cell[.., ..16, 16..].eq(topLeft).all().item<bool>(), Is.True);
+        Assert.That(cell[.., 16.., ..16].eq(topLeft).all().item<bool>(), Is.True);
+        Assert.That(cell[.., 16.., 16..].eq(topLeft).all().item<bool>(), Is.True);
         Assert.That(topLeft.std().item<float>(), Is.GreaterThan(0), "the sample is not blank");
     }
 
@@ -138,9 +138,9 @@ public class SampleCommandTests : SingleThreadFixture
         using var once = ModelSampler.Generate(loaded.Model, loaded.Metadata, SamplerKind.Consistency, 1, 4, 16, 16, null, 7);
         using var batched = ModelSampler.GenerateBatched(loaded.Model, loaded.Metadata, SamplerKind.Consistency, 1, 10, 16, 16, null, 7, batchSize: 4);
         Assert.That(batched.shape, Is.EqualTo(new long[] { 10, 3, 16, 16 }));
-        Assert.That(batched[..4].equal(once).item<bool>(), Is.True, "batch 0 uses the seed itself");
-        Assert.That(batched[4..8].equal(once).item<bool>(), Is.False, "later batches use other seeds");
+        Assert.That(batched[..4].eq(once).all().item<bool>(), Is.True, "batch 0 uses the seed itself");
+        Assert.That(batched[4..8].eq(once).all().item<bool>(), Is.False, "later batches use other seeds");
         using var again = ModelSampler.GenerateBatched(loaded.Model, loaded.Metadata, SamplerKind.Consistency, 1, 10, 16, 16, null, 7, batchSize: 4);
-        Assert.That(again.equal(batched).item<bool>(), Is.True);
+        Assert.That(again.eq(batched).all().item<bool>(), Is.True);
     }
 }
