@@ -1,11 +1,20 @@
+using System.Diagnostics;
+using System.Globalization;
+using ConsistencyModels.Data;
+using ConsistencyModels.IO;
+using ConsistencyModels.Sampling;
 using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;
+using TorchSharp;
 
 namespace ConsistencyModels.Tool.Commands;
 
 /// <summary><c>cm sample</c>: writes a PNG grid of samples from a model.</summary>
 public static class SampleCommand
 {
+    /// <summary>Samples generated per network call, so large --count values do not exhaust memory.</summary>
+    public const int BatchSize = ModelSampler.DefaultBatchSize;
+
     /// <summary>Runs the command.</summary>
     /// <param name="options">Validated options.</param>
     /// <param name="progress">Progress output.</param>
@@ -15,7 +24,46 @@ public static class SampleCommand
     {
         InputChecks.RequireFile("--model", options.Model, "a .safetensors model written by cm");
         InputChecks.RequireParentFolder("--out", options.Out);
-        // Wiring: ModelFile.Load → sampler (options.Sampler ?? model default) → ImageIO grid (2×2 tiles with --tile).
-        throw CmException.NotWired("sample", "ModelFile, solvers, ImageIO");
+        var device = ToolDevice.Resolve(options.Device);
+        using var loaded = ModelFile.Load(options.Model, device);
+        var metadata = loaded.Metadata;
+        var choice = SamplingChoice.Resolve(options.Model, metadata, options.Sampler, options.Steps);
+        ModelChecks.Size("--size", options.Size, options.Model, metadata.Config);
+        var labelIds = ClassChoice.Labels(metadata, options.Model, options.Class, options.Count);
+        using var labels = labelIds is null ? null : torch.tensor(labelIds);
+
+        progress.Info($"sample: {options.Model} ({ModelDescription.Of(metadata)}), {choice}, {options.Count} × {options.Size}², seed {options.Seed}");
+        progress.Start("sample", options.Count);
+        var clock = Stopwatch.StartNew();
+        using var samples = ModelSampler.GenerateBatched(loaded.Model, metadata, choice.Sampler, choice.Steps, options.Count,
+            options.Size, options.Size, labels, options.Seed, BatchSize, progress: done =>
+            {
+                cancellation.ThrowIfCancellationRequested();
+                progress.Report(done);
+            });
+        double seconds = clock.Elapsed.TotalSeconds;
+        progress.Finish();
+
+        var names = labelIds is null ? null : ClassChoice.Names(metadata);
+        var cellLabels = names is null ? null : labelIds!.Select(i => names[(int)i]).ToArray();
+        var (width, height, columns) = WriteGrid(samples, options.Tile, cellLabels, options.Out);
+        progress.Info(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {options.Out}: {options.Count} samples of {options.Size}×{options.Size}{(options.Tile ? " tiled 2×2" : "")}, " +
+            $"{columns} columns, {width}×{height} px; {choice.Nfe} NFE per sample, {seconds:F2} s ({1000 * seconds / options.Count:F1} ms per sample)"));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="samples"/> [N, 3, H, W] as a grid of ⌈√N⌉ columns (each cell tiled 2×2 with
+    /// <paramref name="tile"/>, labelled with <paramref name="labels"/> when given); returns the PNG's size and columns.
+    /// </summary>
+    internal static (int Width, int Height, int Columns) WriteGrid(torch.Tensor samples, bool tile, IReadOnlyList<string>? labels, string path)
+    {
+        using var scope = torch.NewDisposeScope();
+        var cells = tile ? ImageIO.Tile(samples) : samples;
+        int columns = (int)Math.Ceiling(Math.Sqrt(samples.shape[0]));
+        var grid = ImageIO.Grid(cells, columns, labels: labels);
+        ImageIO.SavePng(grid, path);
+        return ((int)grid.shape[2], (int)grid.shape[1], columns);
     }
 }

@@ -1,0 +1,66 @@
+using ConsistencyModels.IO;
+using ConsistencyModels.Networks;
+using TorchSharp;
+
+namespace ConsistencyModels.Tool.Tests.Commands;
+
+/// <summary>Tiny random-weight model files for command tests (training one would take far longer).</summary>
+internal static class TestModels
+{
+    /// <summary>The tiny config without attention (fast), optionally class-conditional.</summary>
+    public static UNetConfig Config(int classes = 0) => UNetConfig.Tiny with { AttentionLevels = [], ClassCount = classes };
+
+    /// <summary>
+    /// Saves a model of <paramref name="kind"/> with random weights to <paramref name="path"/>. Every parameter is
+    /// perturbed (the output layer starts at zero), so the network's output depends on its input and σ.
+    /// </summary>
+    public static string Save(string path, ModelKind kind, string[]? classNames = null, long seed = 1)
+    {
+        torch.manual_seed(seed);
+        var metadata = new ModelMetadata
+        {
+            Kind = kind,
+            Config = Config(classNames?.Length ?? 0),
+            ClassNames = classNames ?? [],
+            Method = kind == ModelKind.Teacher ? "teacher" : "cd",
+            CropSize = 16,
+        };
+        using var model = ModelFile.CreateModel(metadata);
+        using (torch.no_grad())
+            foreach (var p in model.parameters())
+                p.add_(torch.randn_like(p) * 0.05);
+        ModelFile.Save(path, model, metadata);
+        return path;
+    }
+
+    /// <summary>The repository's test images (brick and grass, 128² grayscale).</summary>
+    public static string DataFolder
+    {
+        get
+        {
+            var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ConsistencyModels.sln")))
+                dir = dir.Parent;
+            return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("repository root not found"), "tests", "data");
+        }
+    }
+}
+
+/// <summary>
+/// Runs each command-test fixture with one TorchSharp thread: on a shared, overloaded machine libtorch's spinning
+/// OpenMP threads make two-thread runs many times slower, and one thread gives the same numbers.
+/// </summary>
+public abstract class SingleThreadFixture
+{
+    private int threads;
+
+    [OneTimeSetUp]
+    public void OneThread()
+    {
+        threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+    }
+
+    [OneTimeTearDown]
+    public void RestoreThreads() => torch.set_num_threads(threads);
+}
