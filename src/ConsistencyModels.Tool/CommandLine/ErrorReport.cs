@@ -21,6 +21,7 @@ internal static partial class ErrorReport
                 => ($"file not found: {notFound.FileName} ({OneLine(notFound.Message)})", ExitCodes.Failure),
             FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException
                 or UnauthorizedAccessException or IOException or System.Text.Json.JsonException
+                or Data.DataException or Training.TrainingDivergedException or Distributed.MpiException
                 => (OneLine(error.Message), ExitCodes.Failure),
             _ when error.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal)
                 => (OneLine(error.Message), ExitCodes.Failure),
