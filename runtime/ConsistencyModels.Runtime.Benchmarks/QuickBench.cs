@@ -26,6 +26,7 @@ internal static class QuickBench
         string output = Arg(args, "--out") ?? "runtime-bench.json";
         bool skipMemory = args.Contains("--skip-memory"), skipThroughput = args.Contains("--skip-throughput");
 
+        if (Arg(args, "--threads") is { } threads) set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
         Results["loadAverageStart"] = LoadAverage();
         Results["torchThreads"] = get_num_threads();
         Results["processorCount"] = Environment.ProcessorCount;
@@ -40,10 +41,10 @@ internal static class QuickBench
         var tiny = BenchModels.Save(UNetConfig.Tiny, "tiny");
         using (var generator = new TextureGenerator(small, CPU))
         {
-            Allocation(generator, gl, 128);
-            Breakdown(generator, gl, 128, 1, 60);
-            Breakdown(generator, gl, 64, 1, 100);
-            Breakdown(generator, gl, 128, 2, 40);
+            Allocation(generator, gl, 64);
+            Breakdown(generator, gl, 128, 1, 30);
+            Breakdown(generator, gl, 64, 1, 50);
+            Breakdown(generator, gl, 128, 2, 20);
         }
         if (!skipMemory)
             using (var generator = new TextureGenerator(tiny, CPU))
@@ -68,7 +69,7 @@ internal static class QuickBench
         var destination = new float[3 * size * size];
         using var output = rand(1, 3, size, size) * 2 - 1;
         using var sink = gl is null ? null : new GlTextureSink(gl.GL, size, size);
-        const int warm = 10, frames = 50;
+        const int warm = 5, frames = 20;
         long Measure(Action<int> frame)
         {
             for (int i = 0; i < warm; i++) frame(i);
