@@ -25,6 +25,7 @@ TextureRequest request;
 try
 {
     source = SourceFactory.Create(options, log);
+    SourceFactory.CheckSize(source, options.Size);
     request = new TextureRequest(options.Size, options.Size, SourceFactory.ClassIndex(source, options.ClassName), options.Steps, options.Seed, 0);
 }
 catch (ArgumentException e)
@@ -36,6 +37,7 @@ catch (ArgumentException e)
 using (source)
 {
     log.WriteLine($"source: {source.Description}");
+    if (source.ClassNames.Count > 0) log.WriteLine($"classes (Left/Right): {string.Join(", ", source.ClassNames)}");
     log.WriteLine($"texture: {request.Width}×{request.Height}, class {SourceFactory.ClassName(source, request.ClassIndex)}, {request.Steps} step(s), seed {request.Seed}");
 
     if (options.CpuOnly)

@@ -1,20 +1,48 @@
+using ConsistencyModels.IO;
 using ConsistencyModels.Runtime;
 
 namespace TextureViewer;
 
-/// <summary>Chooses the texture source: the one place to change when the model-backed generator lands.</summary>
+/// <summary>Chooses the texture source: the embedded default model, a --model file, or the procedural stand-in.</summary>
 internal static class SourceFactory
 {
+    /// <summary>
+    /// --procedural: the procedural source. --model FILE: that model (a missing or broken file is an error, exit 2).
+    /// Otherwise the default model embedded in the runtime; if it cannot be loaded, the procedural source, saying why.
+    /// </summary>
     public static ITextureSource Create(ViewerOptions options, TextWriter log)
     {
+        if (options.Procedural)
+            return new ProceduralTextureSource();
         if (options.Model is not null)
         {
             if (!File.Exists(options.Model))
                 throw new ArgumentException($"--model: file '{options.Model}' not found.");
-            // When TextureGenerator lands: return new TextureGenerator(options.Model);
-            log.WriteLine($"note: model-backed generation is not in this build yet; '{options.Model}' is ignored.");
+            try
+            {
+                return new TextureGenerator(options.Model);
+            }
+            catch (ModelFormatException e)
+            {
+                throw new ArgumentException($"--model: {e.Message}");
+            }
         }
-        return new ProceduralTextureSource();
+        try
+        {
+            return TextureGenerator.LoadDefault();
+        }
+        catch (Exception e) when (e is FileNotFoundException or ModelFormatException or IOException)
+        {
+            log.WriteLine($"note: falling back to the procedural source: {e.Message}");
+            return new ProceduralTextureSource();
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the model cannot generate <paramref name="size"/>² textures.</summary>
+    public static void CheckSize(ITextureSource source, int size)
+    {
+        if (source is TextureGenerator g && size % g.SizeMultiple != 0)
+            throw new ArgumentException($"--size: {size} is not a multiple of the model's downsampling factor {g.SizeMultiple} (try {Math.Max(g.SizeMultiple, size / g.SizeMultiple * g.SizeMultiple)}).");
     }
 
     /// <summary>Resolves --class to an index (case-insensitive); 0 when not given or the source is unconditional.</summary>

@@ -14,10 +14,12 @@ internal sealed record ViewerOptions
     public ulong Seed { get; init; } = 1;
     public bool Help { get; init; }
     public bool CpuOnly { get; init; }
+    public bool Procedural { get; init; }
 
     public const string Usage = """
         TextureViewer: live consistency-model textures on an OpenGL plane (window) or offscreen (headless).
-          --model FILE        distilled model (.safetensors); without it the procedural source is used
+          --model FILE        distilled consistency model (.safetensors); default: the model embedded in the runtime
+          --procedural        use the procedural stand-in source instead of a model
           --size N            texture size in pixels (default 128)
           --steps 1|2         network evaluations per texture (default 1)
           --class NAME        class to generate (default: the first)
@@ -55,6 +57,7 @@ internal sealed record ViewerOptions
                 "--out" => o with { OutputDirectory = Value() },
                 "--headless" => o with { Headless = true },
                 "--cpu" => o with { CpuOnly = true },
+                "--procedural" => o with { Procedural = true },
                 "--screenshot" => o with { Screenshot = Value() },
                 "--seed" => o with { Seed = ulong.TryParse(Value(), out var s) ? s : throw new ArgumentException($"--seed expects a non-negative integer, got '{args[i]}'.") },
                 "--help" or "-h" => o with { Help = true },

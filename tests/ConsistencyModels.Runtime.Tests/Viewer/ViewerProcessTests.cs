@@ -87,7 +87,7 @@ public class ViewerProcessTests
 
         Assert.That(exit, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("window: OpenGL"), "it ran in windowed mode, not a fallback");
-        Assert.That(output, Does.Contain("source: procedural"));
+        Assert.That(output, Does.Contain("source: "));
         Assert.That(File.Exists(shot), Is.True, output);
         var image = LoadPng(shot);
         Assert.That((image.Width, image.Height), Is.EqualTo((960, 640)));
@@ -99,7 +99,7 @@ public class ViewerProcessTests
     public void HeadlessViewerWritesPngsAndStats()
     {
         var outDir = Path.Combine(workDir, "out");
-        var (exit, output) = Run("dotnet", [ViewerDll(), "--headless", "--frames", "8", "--size", "32", "--out", outDir], workDir, removeDisplay: true);
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--headless", "--procedural", "--frames", "8", "--size", "32", "--out", outDir], workDir, removeDisplay: true);
 
         Assert.That(exit, Is.EqualTo(0), output);
         using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "stats.json")));
@@ -121,7 +121,7 @@ public class ViewerProcessTests
     public void CpuFallbackStillWritesTexturesAndSaysWhatToInstall()
     {
         var outDir = Path.Combine(workDir, "out");
-        var (exit, output) = Run("dotnet", [ViewerDll(), "--cpu", "--frames", "5", "--size", "16", "--out", outDir], workDir, removeDisplay: true);
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--cpu", "--procedural", "--frames", "5", "--size", "16", "--out", outDir], workDir, removeDisplay: true);
 
         Assert.That(exit, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri"));
@@ -136,6 +136,47 @@ public class ViewerProcessTests
         Assert.That(texture.Data, Is.EqualTo(expected).AsCollection);
         using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "stats.json")));
         Assert.That(stats.RootElement.GetProperty("mode").GetString(), Is.EqualTo("cpu-only"));
+    }
+
+    [Test]
+    public void ModelFileDrivesTheTexturesAndItsClassNamesAreListed()
+    {
+        var modelPath = TestModels.Save(Path.Combine(workDir, "model"), TestModels.Metadata());
+        var outDir = Path.Combine(workDir, "out");
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--cpu", "--model", modelPath, "--class", "water", "--steps", "2", "--frames", "1", "--size", "16", "--out", outDir], workDir, removeDisplay: true);
+
+        Assert.That(exit, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("source: model tiny.safetensors"));
+        Assert.That(output, Does.Contain("classes (Left/Right): Stone, Fabric, Water"));
+        // Frame 0 is phase 0: the generator's texture for the same request, through the documented mapping.
+        using var generator = new TextureGenerator(modelPath, TorchSharp.torch.CPU);
+        var planar = new float[3 * 16 * 16];
+        generator.Generate(new TextureRequest(16, 16, 2, 2, 1, 0), planar);
+        var expected = new byte[4 * 16 * 16];
+        PlanarTextureConversion.ToRgba8(planar, 16, 16, expected);
+        Assert.That(LoadPng(Path.Combine(outDir, "texture_000.png")).Data, Is.EqualTo(expected).AsCollection);
+    }
+
+    [Test]
+    public void WithoutTheEmbeddedModelTheViewerFallsBackToProceduralAndSaysWhy()
+    {
+        if (TextureGenerator.HasDefaultModel) Assert.Ignore("this build embeds the default model");
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--cpu", "--frames", "1", "--size", "16", "--out", Path.Combine(workDir, "out")], workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("falling back to the procedural source").And.Contain("default model is not embedded"));
+        Assert.That(output, Does.Contain("source: procedural"));
+    }
+
+    [Test]
+    public void BadModelFileAndSizeGiveOneLineErrors()
+    {
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--model", Path.Combine(workDir, "missing.safetensors")], workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(output.Trim(), Does.StartWith("error: --model: file").And.EndWith("not found."));
+        var modelPath = TestModels.Save(Path.Combine(workDir, "model"), TestModels.Metadata());
+        (exit, output) = Run("dotnet", [ViewerDll(), "--cpu", "--model", modelPath, "--size", "15"], workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(output.Trim(), Is.EqualTo("error: --size: 15 is not a multiple of the model's downsampling factor 2 (try 14)."));
     }
 
     [Test]

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ConsistencyModels.Networks;
+using ConsistencyModels.Runtime.Gl;
+using Silk.NET.OpenGL;
+using static TorchSharp.torch;
+
+namespace ConsistencyModels.Runtime.Benchmarks;
+
+/// <summary>
+/// The runtime budget in one quick run (minutes, not BenchmarkDotNet's hour): managed allocation per frame split into
+/// the runtime's own stages, the network forward and the GL upload; native memory over many frames; the runtime's
+/// share of a frame; textures/s per size and step count. Ratios come from the same run, so shared-CPU load
+/// affects numerator and denominator alike.
+/// </summary>
+internal static class QuickBench
+{
+    private static readonly Dictionary<string, object?> Results = new();
+
+    public static int Run(string[] args)
+    {
+        int memoryFrames = IntArg(args, "--memory-frames", 10_000);
+        double seconds = double.Parse(Arg(args, "--seconds") ?? "3", CultureInfo.InvariantCulture);
+        var sizes = (Arg(args, "--sizes") ?? "64,128,256,512").Split(',').Select(int.Parse).ToArray();
+        string output = Arg(args, "--out") ?? "runtime-bench.json";
+        bool skipMemory = args.Contains("--skip-memory"), skipThroughput = args.Contains("--skip-throughput");
+
+        if (Arg(args, "--threads") is { } threads) set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
+        Results["loadAverageStart"] = LoadAverage();
+        Results["torchThreads"] = get_num_threads();
+        Results["processorCount"] = Environment.ProcessorCount;
+        Console.WriteLine($"load average at start: {Results["loadAverageStart"]}; torch threads {get_num_threads()}; {Environment.ProcessorCount} cores");
+
+        GlContext? gl = null;
+        if (GlContext.TryCreateHeadless(out var context, out var reason)) gl = context;
+        else Console.WriteLine($"no headless GL ({reason}): upload not measured");
+        Results["gl"] = gl?.Description;
+
+        var small = BenchModels.Save(UNetConfig.Small, "small");
+        var tiny = BenchModels.Save(UNetConfig.Tiny, "tiny");
+        using (var generator = new TextureGenerator(small, CPU))
+        {
+            Allocation(generator, gl, 64);
+            Breakdown(generator, gl, 128, 1, 30);
+            Breakdown(generator, gl, 64, 1, 50);
+            Breakdown(generator, gl, 128, 2, 20);
+        }
+        if (!skipMemory)
+            using (var generator = new TextureGenerator(tiny, CPU))
+                NativeMemory(generator, memoryFrames, 32);
+        if (!skipThroughput)
+            using (var generator = new TextureGenerator(small, CPU))
+                Throughput(generator, sizes, seconds);
+        gl?.Dispose();
+
+        Results["loadAverageEnd"] = LoadAverage();
+        Console.WriteLine($"load average at end: {Results["loadAverageEnd"]}");
+        File.WriteAllText(output, JsonSerializer.Serialize(Results, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+
+    private static TextureRequest Animated(int size, int steps, int i) => new(size, size, i % 8, steps, 1, i / 60.0);
+
+    // (a) Managed bytes per frame: whole Generate, the runtime's own stages, the forward alone, the GL upload.
+    private static void Allocation(TextureGenerator generator, GlContext? gl, int size)
+    {
+        var destination = new float[3 * size * size];
+        using var output = rand(1, 3, size, size) * 2 - 1;
+        using var sink = gl is null ? null : new GlTextureSink(gl.GL, size, size);
+        const int warm = 5, frames = 20;
+        long Measure(Action<int> frame)
+        {
+            for (int i = 0; i < warm; i++) frame(i);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = warm; i < warm + frames; i++) frame(i);
+            return (GC.GetAllocatedBytesForCurrentThread() - before) / frames;
+        }
+        var result = new Dictionary<string, object?>();
+        foreach (int steps in new[] { 1, 2 })
+        {
+            result[$"generate_{steps}step"] = Measure(i => generator.Generate(Animated(size, steps, i), destination));
+            result[$"forwardOnly_{steps}step"] = Measure(i =>
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                generator.Denoise(steps, i % 8);
+            });
+        }
+        result["runtimeStages_noiseSlerpCopy"] = Measure(i =>
+        {
+            generator.PrepareNoise(Animated(size, 2, i));
+            generator.CopyOut(output, destination);
+        });
+        if (sink is not null)
+            result["sinkUpload"] = Measure(i => { sink.Upload(destination, size, size); gl!.GL.Finish(); });
+        Results[$"managedBytesPerFrame_{size}"] = result;
+        Console.WriteLine($"managed bytes/frame at {size}²: " + string.Join(", ", result.Select(kv => $"{kv.Key} {kv.Value}")));
+    }
+
+    // (c) Where a frame's time goes, per stage, measured in the same loop.
+    private static void Breakdown(TextureGenerator generator, GlContext? gl, int size, int steps, int frames)
+    {
+        var destination = new float[3 * size * size];
+        using var sink = gl is null ? null : new GlTextureSink(gl.GL, size, size);
+        double noise = 0, forward = 0, copy = 0, upload = 0;
+        for (int i = -5; i < frames; i++)
+        {
+            var request = Animated(size, steps, i + 5);
+            long t0 = Stopwatch.GetTimestamp();
+            generator.PrepareNoise(request);
+            long t1 = Stopwatch.GetTimestamp();
+            long t2, t3;
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+            {
+                var x = generator.Denoise(steps, request.ClassIndex);
+                t2 = Stopwatch.GetTimestamp();
+                generator.CopyOut(x, destination);
+                t3 = Stopwatch.GetTimestamp();
+            }
+            long t4 = Stopwatch.GetTimestamp();
+            if (sink is not null) { sink.Upload(destination, size, size); gl!.GL.Finish(); }
+            long t5 = Stopwatch.GetTimestamp();
+            if (i < 0) continue;
+            noise += Ms(t0, t1);
+            forward += Ms(t1, t2) + Ms(t3, t4); // the scope's disposal frees the forward's temporaries
+            copy += Ms(t2, t3);
+            upload += Ms(t4, t5);
+        }
+        double total = noise + forward + copy + upload;
+        var result = new Dictionary<string, object?>
+        {
+            ["frames"] = frames,
+            ["msNoise"] = Math.Round(noise / frames, 4),
+            ["msForward"] = Math.Round(forward / frames, 3),
+            ["msCopyOut"] = Math.Round(copy / frames, 4),
+            ["msUpload"] = sink is null ? null : Math.Round(upload / frames, 4),
+            ["runtimeSharePercent"] = Math.Round(100 * (noise + copy + upload) / total, 2),
+        };
+        Results[$"breakdown_{size}_{steps}step"] = result;
+        Console.WriteLine($"breakdown {size}² {steps} step: noise {result["msNoise"]} ms, forward {result["msForward"]} ms, copy-out {result["msCopyOut"]} ms, upload {result["msUpload"]} ms → runtime share {result["runtimeSharePercent"]} %");
+    }
+
+    private static double Ms(long a, long b) => Stopwatch.GetElapsedTime(a, b).TotalMilliseconds;
+
+    // (b) Native memory over many frames: RSS, managed heap and live tensor count at checkpoints.
+    private static void NativeMemory(TextureGenerator generator, int frames, int size)
+    {
+        var destination = new float[3 * size * size];
+        var checkpoints = new List<Dictionary<string, object?>>();
+        var process = Process.GetCurrentProcess();
+        var clock = Stopwatch.StartNew();
+        for (int i = 1; i <= frames; i++)
+        {
+            generator.Generate(Animated(size, 1 + i % 2, i), destination);
+            if (i == 100 || i == 1000 || i % 2500 == 0 || i == frames)
+            {
+                process.Refresh();
+                var point = new Dictionary<string, object?>
+                {
+                    ["frame"] = i,
+                    ["rssMiB"] = Math.Round(process.WorkingSet64 / 1048576.0, 1),
+                    ["managedHeapMiB"] = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 2),
+                    ["liveTensors"] = Tensor.TotalCount,
+                    ["gen0Collections"] = GC.CollectionCount(0),
+                    ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+                };
+                checkpoints.Add(point);
+                Console.WriteLine("memory: " + string.Join(", ", point.Select(kv => $"{kv.Key} {kv.Value}")));
+            }
+        }
+        Results[$"nativeMemory_tiny_{size}"] = checkpoints;
+    }
+
+    // (d) Textures per second, Small model, per size and step count.
+    private static void Throughput(TextureGenerator generator, int[] sizes, double seconds)
+    {
+        var result = new List<Dictionary<string, object?>>();
+        foreach (int size in sizes)
+            foreach (int steps in new[] { 1, 2 })
+            {
+                var destination = new float[3 * size * size];
+                for (int i = 0; i < 2; i++) generator.Generate(Animated(size, steps, i), destination);
+                int frames = 0;
+                var clock = Stopwatch.StartNew();
+                while (clock.Elapsed.TotalSeconds < seconds || frames < 3)
+                    generator.Generate(Animated(size, steps, 2 + frames++), destination);
+                double perSecond = frames / clock.Elapsed.TotalSeconds;
+                result.Add(new() { ["size"] = size, ["steps"] = steps, ["frames"] = frames, ["texturesPerSecond"] = Math.Round(perSecond, 2), ["msPerTexture"] = Math.Round(1000 / perSecond, 2), ["load"] = LoadAverage() });
+                Console.WriteLine($"throughput {size}² {steps} step: {perSecond:F2} textures/s ({1000 / perSecond:F1} ms), load {LoadAverage()}");
+            }
+        Results["throughput_small"] = result;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static string? Arg(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static int IntArg(string[] args, string name, int fallback) => Arg(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}

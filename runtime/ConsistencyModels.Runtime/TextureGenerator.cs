@@ -1,0 +1,315 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using ConsistencyModels.IO;
+using ConsistencyModels.Preconditioning;
+using ConsistencyModels.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ConsistencyModels.Runtime;
+
+/// <summary>
+/// Generates textures with a distilled consistency model kept resident on the device (CUDA when available,
+/// else CPU) in eval mode without gradients: 1 or 2 network evaluations per texture (multistep consistency
+/// sampling, Song et al. 2023, Alg. 1), any size that is a multiple of the network's downsampling factor
+/// (the U-Net is fully convolutional; with circular padding the result tiles).
+/// <para>
+/// Noise (the documented construction, identical to <see cref="ModelSampler.Generate"/>): a CPU
+/// <see cref="Generator"/> seeded with the seed draws z ~ N(0, I) of shape [1, 3, H, W] and then, for 2 steps, z′ of
+/// the same shape. x_T = σmax·z; x = f(x_T, σmax); 2 steps: x = f(x + √(τ² − ε²)·z′, τ) with τ =
+/// <see cref="TwoStepTau"/>; the result is clamped to [−1, 1]. So at <see cref="TextureRequest.Phase"/> 0 the texture
+/// equals ModelSampler's sample for the same seed, steps and class.
+/// </para>
+/// <para>
+/// Animation: at phase p the noise is slerp(z(seed + ⌊p⌋), z(seed + ⌊p⌋ + 1), p − ⌊p⌋) (and the same for z′), so the
+/// texture moves smoothly through latent space, one new seed per unit of phase. Noises of recent seeds are cached,
+/// so a frame only draws new noise when it crosses a whole phase.
+/// </para>
+/// <para>
+/// Per frame: noise, slerp and the copy-out use preallocated tensors and spans (no managed allocation); the network
+/// forward runs inside a dispose scope so its temporaries are freed every frame (TorchSharp allocates small
+/// managed wrappers per op there). Buffers are reallocated only when the size changes. Use from one thread at a time.
+/// </para>
+/// </summary>
+public sealed class TextureGenerator : ITextureSource
+{
+    /// <summary>Name of the embedded default model resource.</summary>
+    public const string DefaultModelResource = "models/default.safetensors";
+
+    private const int CachedSeeds = 3;
+    private readonly LoadedModel loaded;
+    private readonly bool ownsModel;
+    private readonly PreconditionedNetwork model;
+    private readonly string[] classNames;
+    private readonly Tensor?[] labels;
+    private readonly Tensor sigmaMaxTensor;
+    private readonly Tensor tauTensor;
+    private readonly Scalar sigmaMaxScalar;
+    private readonly Scalar renoiseScalar;
+    private readonly Scalar minusOne;
+    private readonly Scalar plusOne;
+    private readonly Generator generator;
+    private readonly SeedNoise?[] cache = new SeedNoise?[CachedSeeds];
+    private readonly bool onCpu;
+    private Tensor? mixFirst, mixSecond;     // CPU slerp results [1, 3, H, W]
+    private Tensor? inputFirst, inputSecond; // device: σmax·z and √(τ²−ε²)·z′
+    private Tensor? staging;                 // CPU copy of a device result
+    private int width, height;
+    private long frame;
+    private bool disposed;
+
+    /// <summary>Loads a consistency model file onto <paramref name="device"/> (default: <see cref="DefaultDevice"/>).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is corrupt or not a consistency model.</exception>
+    public TextureGenerator(string path, Device? device = null)
+        : this(ModelFile.Load(path, device ?? DefaultDevice), ownsModel: true, Path.GetFileName(path))
+    {
+    }
+
+    /// <summary>Loads a consistency model from a stream (e.g. an embedded resource); <paramref name="source"/> names it in messages.</summary>
+    /// <exception cref="ModelFormatException">The data is corrupt or not a consistency model.</exception>
+    public TextureGenerator(Stream stream, string source, Device? device = null)
+        : this(ModelFile.Load(stream, source, device ?? DefaultDevice), ownsModel: true, source)
+    {
+    }
+
+    /// <summary>Wraps an already loaded consistency model (disposed with this generator when <paramref name="ownsModel"/>).</summary>
+    /// <exception cref="ModelFormatException">The model is a teacher, not a consistency model.</exception>
+    public TextureGenerator(LoadedModel model, bool ownsModel = false, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        try
+        {
+            if (model.Kind != ModelKind.Consistency || model.Model is not ConsistencyPrecond)
+                throw new ModelFormatException($"{name ?? "model"}: is a {model.Kind} model; the texture generator needs a consistency model (cm distill).");
+            loaded = model;
+            this.ownsModel = ownsModel;
+            this.model = model.Model;
+            var m = model.Metadata;
+            Metadata = m;
+            Device = this.model.parameters().First().device;
+            onCpu = Device.type == DeviceType.CPU;
+            this.model.eval();
+            // Belt and braces with no_grad: without parameters that require grad no graph is ever recorded.
+            foreach (var p in this.model.parameters()) p.requires_grad = false;
+
+            int classCount = m.Config.ClassCount;
+            classNames = m.ClassNames.Length == classCount
+                ? m.ClassNames.ToArray()
+                : Enumerable.Range(0, classCount).Select(i => $"class {i}").ToArray();
+            labels = new Tensor?[classCount];
+            for (int c = 0; c < classCount; c++)
+                labels[c] = tensor(new long[] { c }, ScalarType.Int64, Device);
+
+            TwoStepTau = ModelSampler.ConsistencyTaus(m, 2)[0];
+            // σ as float64 [1], exactly what PreconditionedNetwork.AsDenoiser passes.
+            sigmaMaxTensor = full(1, m.SigmaMax, ScalarType.Float64, Device);
+            tauTensor = full(1, TwoStepTau, ScalarType.Float64, Device);
+            sigmaMaxScalar = m.SigmaMax.ToScalar();
+            renoiseScalar = Math.Sqrt(TwoStepTau * TwoStepTau - m.SigmaMin * m.SigmaMin).ToScalar();
+            minusOne = (-1.0).ToScalar();
+            plusOne = 1.0.ToScalar();
+            generator = new Generator(0, CPU);
+            Description = $"model {name ?? "(in memory)"}: {(string.IsNullOrEmpty(m.Method) ? "consistency" : m.Method)}, "
+                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()}";
+        }
+        catch
+        {
+            if (ownsModel) model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>CUDA when a CUDA device is available, else the CPU.</summary>
+    public static Device DefaultDevice => cuda.is_available() ? CUDA : CPU;
+
+    /// <summary>Whether this build embeds the default model (<see cref="DefaultModelResource"/>).</summary>
+    public static bool HasDefaultModel =>
+        typeof(TextureGenerator).Assembly.GetManifestResourceInfo(DefaultModelResource) is not null;
+
+    /// <summary>Loads the default model embedded in this assembly.</summary>
+    /// <exception cref="FileNotFoundException">This build does not embed the default model.</exception>
+    public static TextureGenerator LoadDefault(Device? device = null)
+    {
+        using var stream = typeof(TextureGenerator).Assembly.GetManifestResourceStream(DefaultModelResource)
+            ?? throw new FileNotFoundException(
+                $"The default model is not embedded in this build of {typeof(TextureGenerator).Assembly.GetName().Name} "
+                + $"(resource '{DefaultModelResource}' missing): train it with the cm tool into runtime/models/default.safetensors and rebuild, or pass a model file.",
+                DefaultModelResource);
+        return new TextureGenerator(stream, "default model", device);
+    }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ClassNames => classNames;
+
+    /// <summary>The model's metadata (config, σ settings, τ, class names).</summary>
+    public ModelMetadata Metadata { get; }
+
+    /// <summary>The device the model and its buffers live on.</summary>
+    public Device Device { get; }
+
+    /// <summary>Width and height must be multiples of this (the network's downsampling factor).</summary>
+    public int SizeMultiple => Metadata.Config.DownsamplingFactor;
+
+    /// <summary>τ of the second step: the model's searched MultistepTaus[0], or when absent ModelSampler's default
+    /// (index 20 of a 40-point Karras grid over [σmin, σmax], ρ = 7: ≈ 2.3 for the defaults).</summary>
+    public double TwoStepTau { get; }
+
+    /// <summary>Width of the currently allocated buffers (0 before the first frame).</summary>
+    public int BufferWidth => width;
+
+    /// <summary>Height of the currently allocated buffers (0 before the first frame).</summary>
+    public int BufferHeight => height;
+
+    /// <summary>Times the per-size buffers were (re)allocated.</summary>
+    public int Allocations { get; private set; }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The request is invalid (steps, class, size not a multiple of
+    /// <see cref="SizeMultiple"/>) or the destination is too small.</exception>
+    public void Generate(in TextureRequest request, Span<float> destination)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        Validate(request, destination.Length);
+        PrepareNoise(request);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var result = Denoise(request.Steps, request.ClassIndex);
+        CopyOut(result, destination);
+    }
+
+    /// <summary>Throws unless the request can be served into <paramref name="destinationLength"/> floats.</summary>
+    internal void Validate(in TextureRequest request, int destinationLength)
+    {
+        request.Validate(classNames.Length);
+        Metadata.Config.ValidateImageSize(request.Height, request.Width);
+        if (destinationLength < request.PlanarLength)
+            throw new ArgumentException($"destination must hold 3×{request.Height}×{request.Width} = {request.PlanarLength} floats, got {destinationLength}.", nameof(destinationLength));
+    }
+
+    /// <summary>
+    /// Stage 1 (runtime only, no network): fills the device inputs σmax·z and √(τ²−ε²)·z′ for the request's seed and
+    /// phase. Allocates nothing once the size's buffers exist.
+    /// </summary>
+    internal void PrepareNoise(in TextureRequest request)
+    {
+        EnsureSize(request.Width, request.Height);
+        frame++;
+        bool two = request.Steps == 2;
+        double k = Math.Floor(request.Phase);
+        double t = request.Phase - k;
+        ulong seedA = unchecked(request.Seed + (ulong)(long)k);
+        var a = Entry(seedA, two);
+        if (t == 0)
+        {
+            inputFirst!.copy_(a.First).mul_(sigmaMaxScalar);
+            if (two) inputSecond!.copy_(a.Second).mul_(renoiseScalar);
+            return;
+        }
+        var b = Entry(unchecked(seedA + 1), two, keep: a);
+        Mix(a.FirstSpan, b.FirstSpan, t, mixFirst!);
+        inputFirst!.copy_(mixFirst!).mul_(sigmaMaxScalar);
+        if (two)
+        {
+            Mix(a.SecondSpan, b.SecondSpan, t, mixSecond!);
+            inputSecond!.copy_(mixSecond!).mul_(renoiseScalar);
+        }
+    }
+
+    /// <summary>
+    /// Stage 2: the network evaluations on the prepared inputs. Call inside a dispose scope and no_grad; the result
+    /// (owned by that scope) is unclamped, [1, 3, H, W] on the device.
+    /// </summary>
+    internal Tensor Denoise(int steps, int classIndex)
+    {
+        var label = labels.Length == 0 ? null : labels[classIndex];
+        var x = model.forward(inputFirst!, sigmaMaxTensor, label);
+        if (steps == 2)
+        {
+            // x + √(τ²−ε²)·z′ (ConsistencySampler.Step), in place on the forward's own output.
+            x.add_(inputSecond!);
+            x = model.forward(x, tauTensor, label);
+        }
+        return x;
+    }
+
+    /// <summary>Stage 3 (runtime only): clamps <paramref name="result"/> to [−1, 1] in place and copies it into
+    /// <paramref name="destination"/> (through a preallocated CPU tensor when it is on another device or strided).</summary>
+    internal void CopyOut(Tensor result, Span<float> destination)
+    {
+        result.clamp_(minusOne, plusOne);
+        var source = result;
+        if (!onCpu || !result.is_contiguous())
+            source = staging!.copy_(result);
+        var floats = MemoryMarshal.Cast<byte, float>(source.bytes);
+        floats.CopyTo(destination);
+    }
+
+    private void Mix(ReadOnlySpan<float> a, ReadOnlySpan<float> b, double t, Tensor destination)
+    {
+        var (wa, wb) = LatentSlerp.Weights(LatentSlerp.CosAngle(a, b), t);
+        LatentSlerp.Combine(a, b, wa, wb, MemoryMarshal.Cast<byte, float>(destination.bytes));
+    }
+
+    // The cached noise of a seed (least recently used entry replaced; never the one in use as 'keep').
+    private SeedNoise Entry(ulong seed, bool needSecond, SeedNoise? keep = null)
+    {
+        SeedNoise? hit = null;
+        foreach (var e in cache)
+            if (e is { HasFirst: true } && e.Seed == seed) { hit = e; break; }
+        if (hit is null)
+        {
+            foreach (var e in cache)
+                if (!ReferenceEquals(e, keep) && (hit is null || e!.LastUse < hit.LastUse)) hit = e;
+        }
+        hit!.Fill(seed, needSecond, generator);
+        hit.LastUse = frame;
+        return hit;
+    }
+
+    private void EnsureSize(int w, int h)
+    {
+        if (w == width && h == height) return;
+        FreeBuffers();
+        var shape = new long[] { 1, 3, h, w };
+        for (int i = 0; i < cache.Length; i++) cache[i] = new SeedNoise(h, w);
+        mixFirst = empty(shape, ScalarType.Float32, CPU);
+        mixSecond = empty(shape, ScalarType.Float32, CPU);
+        inputFirst = empty(shape, ScalarType.Float32, Device);
+        inputSecond = empty(shape, ScalarType.Float32, Device);
+        staging = empty(shape, ScalarType.Float32, CPU);
+        width = w;
+        height = h;
+        Allocations++;
+    }
+
+    private void FreeBuffers()
+    {
+        for (int i = 0; i < cache.Length; i++) { cache[i]?.Dispose(); cache[i] = null; }
+        mixFirst?.Dispose(); mixSecond?.Dispose();
+        inputFirst?.Dispose(); inputSecond?.Dispose();
+        staging?.Dispose();
+        mixFirst = mixSecond = inputFirst = inputSecond = staging = null;
+        width = height = 0;
+    }
+
+    /// <summary>Frees the buffers, the label and σ tensors, the generator and (if owned) the model.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        FreeBuffers();
+        foreach (var l in labels) l?.Dispose();
+        sigmaMaxTensor.Dispose();
+        tauTensor.Dispose();
+        sigmaMaxScalar.Dispose();
+        renoiseScalar.Dispose();
+        minusOne.Dispose();
+        plusOne.Dispose();
+        generator.Dispose();
+        if (ownsModel) loaded.Dispose();
+    }
+}

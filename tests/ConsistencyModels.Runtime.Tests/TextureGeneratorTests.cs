@@ -1,0 +1,246 @@
+using ConsistencyModels.IO;
+using ConsistencyModels.Sampling;
+using static TorchSharp.torch;
+
+namespace ConsistencyModels.Runtime.Tests;
+
+public class TextureGeneratorTests
+{
+    private string directory = null!;
+    private string modelPath = null!;
+
+    [OneTimeSetUp]
+    public void SaveModel()
+    {
+        directory = TestModels.TempDirectory();
+        modelPath = TestModels.Save(directory, TestModels.Metadata());
+    }
+
+    [OneTimeTearDown]
+    public void DeleteModel() => Directory.Delete(directory, recursive: true);
+
+    private static float[] Generate(TextureGenerator generator, TextureRequest request)
+    {
+        var data = new float[request.PlanarLength];
+        generator.Generate(request, data);
+        return data;
+    }
+
+    // The oracle: the library's reference sampler on an independently loaded copy of the model.
+    private float[] Reference(TextureRequest request)
+    {
+        using var loaded = ModelFile.Load(modelPath, CPU);
+        using var labels = tensor(new long[] { request.ClassIndex });
+        using var sample = ModelSampler.Generate(loaded.Model, loaded.Metadata, SamplerKind.Consistency, request.Steps,
+            1, request.Height, request.Width, labels, (long)request.Seed);
+        return sample.data<float>().ToArray();
+    }
+
+    private static double MaxAbsDiff(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
+
+    [TestCase(1, 0, 5UL, 16, 8)]
+    [TestCase(2, 2, 9UL, 8, 16)]
+    [TestCase(2, 1, 123456789UL, 12, 12)]
+    public void OutputEqualsModelSamplerForSeedStepsAndClass(int steps, int classIndex, ulong seed, int width, int height)
+    {
+        using var generator = new TextureGenerator(modelPath, CPU);
+        var request = new TextureRequest(width, height, classIndex, steps, seed, 0);
+        var actual = Generate(generator, request);
+        var expected = Reference(request);
+        Assert.That(actual.Length, Is.EqualTo(expected.Length));
+        Assert.That(MaxAbsDiff(actual, expected), Is.LessThanOrEqualTo(1e-6));
+        Assert.That(actual.Max() - actual.Min(), Is.GreaterThan(0.05f), "sanity: not a flat texture");
+    }
+
+    [Test]
+    public void TwoStepsUseTheMetadataTau()
+    {
+        var dir = TestModels.TempDirectory();
+        try
+        {
+            var path = TestModels.Save(dir, TestModels.Metadata(taus: [0.8]));
+            using var generator = new TextureGenerator(path, CPU);
+            Assert.That(generator.TwoStepTau, Is.EqualTo(0.8));
+            using var defaults = new TextureGenerator(modelPath, CPU);
+            Assert.That(defaults.TwoStepTau, Is.EqualTo(ModelSampler.ConsistencyTaus(defaults.Metadata, 2)[0]));
+            Assert.That(defaults.TwoStepTau, Is.InRange(0.5, 10.0), "the documented default: index 20 of a 40-point Karras grid");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Test]
+    public void SameSeedTwiceGivesTheIdenticalTextureEvenWithOtherSeedsInBetween()
+    {
+        using var generator = new TextureGenerator(modelPath, CPU);
+        var request = new TextureRequest(8, 8, 1, 2, 42, 0);
+        var first = Generate(generator, request);
+        for (ulong s = 0; s < 5; s++) Generate(generator, request with { Seed = 100 + s, Steps = 1 + (int)(s % 2) });
+        Assert.That(Generate(generator, request), Is.EqualTo(first).AsCollection);
+    }
+
+    [Test]
+    public void DifferentClassOrSeedGivesADifferentTexture()
+    {
+        using var generator = new TextureGenerator(modelPath, CPU);
+        var request = new TextureRequest(8, 8, 0, 1, 42, 0);
+        var baseline = Generate(generator, request);
+        Assert.That(MaxAbsDiff(Generate(generator, request with { ClassIndex = 1 }), baseline), Is.GreaterThan(1e-3), "class");
+        Assert.That(MaxAbsDiff(Generate(generator, request with { Seed = 43 }), baseline), Is.GreaterThan(1e-3), "seed");
+        Assert.That(MaxAbsDiff(Generate(generator, request with { Steps = 2 }), baseline), Is.GreaterThan(1e-3), "steps");
+    }
+
+    [Test]
+    public void ResizingReallocatesOnlyOnSizeChangeAndStaysExact()
+    {
+        using var generator = new TextureGenerator(modelPath, CPU);
+        TextureRequest[] requests =
+        [
+            new(16, 16, 0, 1, 3, 0), new(16, 16, 0, 2, 4, 0), new(8, 24, 2, 2, 5, 0), new(8, 24, 1, 1, 6, 0), new(16, 16, 0, 1, 3, 0),
+        ];
+        foreach (var r in requests)
+            Assert.That(MaxAbsDiff(Generate(generator, r), Reference(r)), Is.LessThanOrEqualTo(1e-6), r.ToString());
+        Assert.That(generator.Allocations, Is.EqualTo(3));
+        Assert.That((generator.BufferWidth, generator.BufferHeight), Is.EqualTo((16, 16)));
+    }
+
+    [Test]
+    public void WholePhasesAreTheNextSeedsAndFractionsMoveSmoothlyBetween()
+    {
+        using var generator = new TextureGenerator(modelPath, CPU);
+        var request = new TextureRequest(8, 8, 0, 2, 10, 0);
+        var at0 = Generate(generator, request);
+        var at1 = Generate(generator, request with { Phase = 1 });
+        var at3 = Generate(generator, request with { Phase = 3 });
+        Assert.That(at1, Is.EqualTo(Generate(generator, request with { Seed = 11 })).AsCollection, "phase 1 = seed + 1");
+        Assert.That(at3, Is.EqualTo(Reference(request with { Seed = 13 })).Within(1e-6).AsCollection, "phase 3 = seed + 3");
+        var near0 = Generate(generator, request with { Phase = 1e-4 });
+        var near1 = Generate(generator, request with { Phase = 1 - 1e-4 });
+        var middle = Generate(generator, request with { Phase = 0.5 });
+        double jump = MaxAbsDiff(at0, at1);
+        Assert.That(MaxAbsDiff(near0, at0), Is.LessThan(0.05 * jump), "continuous at the start");
+        Assert.That(MaxAbsDiff(near1, at1), Is.LessThan(0.05 * jump), "continuous at the end");
+        Assert.That(MaxAbsDiff(middle, at0), Is.GreaterThan(0.05 * jump), "the middle is neither end");
+        Assert.That(MaxAbsDiff(middle, at1), Is.GreaterThan(0.05 * jump));
+    }
+
+    [Test]
+    public void BadRequestsAreRejectedWithClearMessages()
+    {
+        using var generator = new TextureGenerator(modelPath, CPU);
+        var buffer = new float[3 * 16 * 16];
+        var e = Assert.Throws<ArgumentException>(() => generator.Generate(new TextureRequest(15, 16, 0, 1, 1, 0), buffer));
+        Assert.That(e!.Message, Does.Contain("multiples of its downsampling factor 2"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(new TextureRequest(16, 16, 0, 3, 1, 0), buffer));
+        Assert.Throws<ArgumentOutOfRangeException>(() => generator.Generate(new TextureRequest(16, 16, 3, 1, 1, 0), buffer));
+        e = Assert.Throws<ArgumentException>(() => generator.Generate(new TextureRequest(16, 16, 0, 1, 1, 0), new float[100]));
+        Assert.That(e!.Message, Does.Contain("768"));
+    }
+
+    [Test]
+    public void TeacherModelsAreRejected()
+    {
+        var dir = TestModels.TempDirectory();
+        try
+        {
+            var path = TestModels.Save(dir, TestModels.Metadata(ModelKind.Teacher));
+            var e = Assert.Throws<ModelFormatException>(() => new TextureGenerator(path, CPU));
+            Assert.That(e!.Message, Does.Contain("consistency model"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Test]
+    public void StreamConstructorLoadsTheSameModel()
+    {
+        using var stream = File.OpenRead(modelPath);
+        using var generator = new TextureGenerator(stream, "tiny (stream)", CPU);
+        var request = new TextureRequest(8, 8, 2, 1, 7, 0);
+        Assert.That(Generate(generator, request), Is.EqualTo(Reference(request)).Within(1e-6).AsCollection);
+        Assert.That(generator.ClassNames, Is.EqualTo(TestModels.ClassNames).AsCollection);
+    }
+
+    [Test]
+    public void LoadDefaultLoadsTheEmbeddedModelOrSaysItIsMissing()
+    {
+        if (TextureGenerator.HasDefaultModel)
+        {
+            using var generator = TextureGenerator.LoadDefault(CPU);
+            var m = generator.SizeMultiple;
+            var data = Generate(generator, new TextureRequest(2 * m, 2 * m, 0, 1, 1, 0));
+            Assert.That(data.All(float.IsFinite), Is.True);
+            Assert.That(generator.ClassNames, Is.Not.Empty);
+        }
+        else
+        {
+            var e = Assert.Throws<FileNotFoundException>(() => TextureGenerator.LoadDefault(CPU));
+            Assert.That(e!.Message, Does.Contain("default model").And.Contain(TextureGenerator.DefaultModelResource));
+        }
+    }
+
+    [Test]
+    public void RuntimeStagesAllocateNoManagedMemoryInSteadyState()
+    {
+        using var generator = new TextureGenerator(modelPath, CPU);
+        var request = new TextureRequest(16, 16, 1, 2, 5, 0);
+        var destination = new float[request.PlanarLength];
+        using var output = rand(1, 3, 16, 16) * 4 - 2;
+        void Frame(int i)
+        {
+            // Phases cross whole numbers (new seeds drawn into the cache) and land on them exactly.
+            var r = request with { Phase = i * 0.25, Steps = 1 + i % 2 };
+            generator.Validate(r, destination.Length);
+            generator.PrepareNoise(r);
+            generator.CopyOut(output, destination);
+        }
+        for (var i = 0; i < 20; i++) Frame(i);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 20; i < 220; i++) Frame(i);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.EqualTo(0));
+        Assert.That(destination.Max(), Is.EqualTo(1f), "CopyOut clamps to [-1, 1]");
+        Assert.That(destination.Min(), Is.EqualTo(-1f));
+    }
+
+    [Test]
+    public void FullFrameManagedAllocationIsSmallAndConstant()
+    {
+        // The network forward allocates TorchSharp's managed Tensor wrappers (one per op) and the dispose scope;
+        // that is outside the runtime's control, so this asserts it is bounded and does not grow, not zero.
+        using var generator = new TextureGenerator(modelPath, CPU);
+        var request = new TextureRequest(8, 8, 0, 2, 5, 0);
+        var destination = new float[request.PlanarLength];
+        long Window(int start)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = start; i < start + 20; i++) generator.Generate(request with { Phase = i * 0.1 }, destination);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Window(0);
+        var first = Window(20);
+        var second = Window(40);
+        TestContext.Out.WriteLine($"managed bytes per 2-step frame (tiny model): {first / 20} then {second / 20}");
+        Assert.That(first / 20, Is.LessThan(256 * 1024), "measured ≈ 93 KB per 2-step frame of the tiny model (2 forwards, ~150 ops each)");
+        Assert.That(Math.Abs(second - first), Is.LessThanOrEqualTo(first / 10), "no growth");
+    }
+
+    [Test]
+    public void DisposeFreesEveryTensorItCreated()
+    {
+        // Measured against a model loaded outside the generator: ModelFile.Load itself leaves counted tensor
+        // wrappers behind (src/, reported), which is not the generator's doing.
+        using var loaded = ModelFile.Load(modelPath, CPU);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = Tensor.TotalCount;
+        var generator = new TextureGenerator(loaded, ownsModel: false);
+        var destination = new float[3 * 16 * 16];
+        generator.Generate(new TextureRequest(16, 16, 0, 2, 1, 0.5), destination);
+        generator.Generate(new TextureRequest(8, 8, 0, 2, 1, 0.5), destination);
+        Assert.That(Tensor.TotalCount, Is.GreaterThan(before), "sanity: the generator holds tensors");
+        generator.Dispose();
+        Assert.That(Tensor.TotalCount, Is.EqualTo(before));
+        Assert.Throws<ObjectDisposedException>(() => generator.Generate(new TextureRequest(8, 8, 0, 1, 1, 0), destination));
+        generator.Dispose(); // idempotent
+        Assert.That(loaded.Model.parameters().First().IsInvalid, Is.False, "a borrowed model stays usable");
+    }
+}
