@@ -85,12 +85,26 @@ internal sealed class CancelAtStep : ITrainingObserver
 
 internal static class TrainingTestHelpers
 {
-    /// <summary>A fresh temporary folder.</summary>
+    private static readonly List<string> Created = new();
+
+    /// <summary>A fresh temporary folder (deleted by <see cref="DeleteTempDirs"/>).</summary>
     public static string TempDir(string name)
     {
         var dir = Path.Combine(Path.GetTempPath(), "cm-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
+        lock (Created) Created.Add(dir);
         return dir;
+    }
+
+    /// <summary>Deletes the folders made by <see cref="TempDir"/>.</summary>
+    public static void DeleteTempDirs()
+    {
+        lock (Created)
+        {
+            foreach (var dir in Created)
+                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            Created.Clear();
+        }
     }
 
     /// <summary>n images [n, 3, size, size] in [-1, 1].</summary>
@@ -151,7 +165,11 @@ public abstract class SingleThreadFixture
         set_num_threads(1);
     }
 
-    /// <summary>Restores the thread count.</summary>
+    /// <summary>Restores the thread count and deletes the fixture's temporary folders.</summary>
     [OneTimeTearDown]
-    public void RestoreThreads() => set_num_threads(_threads);
+    public void RestoreThreads()
+    {
+        set_num_threads(_threads);
+        TrainingTestHelpers.DeleteTempDirs();
+    }
 }
