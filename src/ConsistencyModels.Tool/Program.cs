@@ -7,8 +7,8 @@ namespace ConsistencyModels.Tool;
 public static class Program
 {
     /// <summary>
-    /// Runs <c>cm</c>. The first Ctrl+C cancels the command cleanly (training stops after the current
-    /// step and saves a checkpoint); a second one ends the process at once.
+    /// Runs <c>cm</c>. The first Ctrl+C (or SIGTERM) cancels the command cleanly (training stops after the
+    /// current step and saves a checkpoint); a second Ctrl+C ends the process at once.
     /// </summary>
     /// <param name="args">The command line.</param>
     /// <returns>The exit code (see <see cref="ExitCodes"/>).</returns>
@@ -23,6 +23,14 @@ public static class Program
             cancellation.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (kill, a job scheduler's time limit) stops the same way: finish the step, write a checkpoint.
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            if (cancellation.IsCancellationRequested) return;
+            context.Cancel = true;
+            Console.Error.WriteLine("SIGTERM: stopping after the current step...");
+            cancellation.Cancel();
+        });
         try
         {
             var settings = CliSettings.Default() with
