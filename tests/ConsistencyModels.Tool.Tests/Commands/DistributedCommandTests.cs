@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text;
+using ConsistencyModels.IO;
+
+namespace ConsistencyModels.Tool.Tests.Commands;
+
+/// <summary>`cm train-teacher --distributed mpi` under a real mpirun: one run folder, written by rank 0 only.</summary>
+public class DistributedCommandTests
+{
+    [Test]
+    public void UnknownDistributedMode_IsOneLineUsageError()
+    {
+        var stderr = new StringWriter();
+        int code = Cli.Run(new[] { "train-teacher", "--data", ".", "--out", "x", "--distributed", "tcp" }, new StringWriter(), stderr);
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(stderr.ToString().Trim(), Is.EqualTo("error: unknown --distributed 'tcp': expected none or mpi"));
+    }
+
+    [Test]
+    public void TwoRanks_TrainResumeAndWriteOneModel()
+    {
+        string mpirun = RequireMpirun();
+        string data = Path.Combine(TestContext.CurrentContext.TestDirectory, "data");
+        Directory.CreateDirectory(data);
+        var root = FindRepoFile("tests/data/brick.png");
+        File.Copy(root, Path.Combine(data, "brick.png"), overwrite: true);
+        string outDir = Path.Combine(Path.GetTempPath(), "cm-mpi-" + Guid.NewGuid().ToString("N"));
+        string cm = Path.Combine(AppContext.BaseDirectory, "cm.dll");
+        string[] common = ["--allow-run-as-root", "--oversubscribe", "-np", "2", "dotnet", cm, "train-teacher", "--data", data, "--out", outDir,
+            "--config", "tiny", "--crop", "8", "--batch", "2", "--sample-every", "0", "--checkpoint-every", "2", "--distributed", "mpi"];
+        try
+        {
+            var first = Run(mpirun, [.. common, "--iters", "4"]);
+            Assert.That(first.Code, Is.EqualTo(0), first.Output);
+            Assert.That(File.Exists(Path.Combine(outDir, "model.safetensors")), first.Output);
+            var resumed = Run(mpirun, [.. common, "--iters", "6", "--resume"]);
+            Assert.That(resumed.Code, Is.EqualTo(0), resumed.Output);
+            Assert.That(ModelFile.ReadMetadata(Path.Combine(outDir, "model.safetensors")).TrainingIterations, Is.EqualTo(6));
+            // Only rank 0 logs: one line per logged step, no duplicates from rank 1.
+            var steps = File.ReadAllLines(Path.Combine(outDir, "log.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()).ToList();
+            Assert.That(steps, Is.Unique);
+            Assert.That(Directory.GetFiles(Path.Combine(outDir, "checkpoints"), "*.tmp*"), Is.Empty);
+        }
+        finally
+        {
+            if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+        }
+    }
+
+    private static string RequireMpirun()
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
+        if (found is not null) return found;
+        const string reason = "mpirun not found: install openmpi-bin libopenmpi-dev";
+        if (Environment.GetEnvironmentVariable("CM_REQUIRE_MPI") == "1") Assert.Fail(reason);
+        Assert.Ignore(reason);
+        return "";
+    }
+
+    private static string FindRepoFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, relative);
+            if (File.Exists(candidate)) return candidate;
+        }
+        Assert.Fail($"{relative} not found above {AppContext.BaseDirectory}");
+        return "";
+    }
+
+    private static (int Code, string Output) Run(string exe, string[] args)
+    {
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["TERM"] = "dumb";
+        psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        psi.Environment["OMP_NUM_THREADS"] = "1";
+        psi.Environment.Remove("OMPI_COMM_WORLD_SIZE");
+        using var p = Process.Start(psi)!;
+        var output = new StringBuilder();
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(180)))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"mpirun did not finish within 180 s:\n{output}");
+        }
+        p.WaitForExit();
+        return (p.ExitCode, output.ToString());
+    }
+}
