@@ -153,7 +153,8 @@ internal sealed class DistillCli
             CheckpointEvery: shared.CheckpointEvery,
             SampleEvery: shared.SampleEvery,
             LogEvery: shared.LogEvery,
-            Distributed: shared.Distributed);
+            Distributed: shared.Distributed,
+            Shards: shared.Shards);
     }
 
     private static void OnlyFor(string option, bool given, bool applies, string methods, string method)

@@ -20,6 +20,8 @@ internal sealed class RunOptionSet
     public readonly Option<int> SampleEvery = OptionKit.Int("--sample-every",
         "Iterations between sample grids in samples/ (0 = only at the end).", 1000);
     public readonly Option<int> LogEvery = OptionKit.Int("--log-every", "Iterations between lines of log.jsonl.", 50);
+    public readonly Option<int> Shards = OptionKit.Int("--shards",
+        "Split every global batch into this many shards of --batch samples, each with its own data and noise stream (0 = one per MPI rank). One process with --shards K reproduces an mpirun -np K run.", 0, "K");
     public readonly Option<string> Distributed = new("--distributed")
     {
         Description = "Data-parallel training: none (default) or mpi (launch with mpirun -np K; each rank draws its own share of every batch, gradients are averaged with MPI_Allreduce, only rank 0 writes files). Needs Open MPI (openmpi-bin).",
@@ -38,11 +40,12 @@ internal sealed class RunOptionSet
         command.Add(SampleEvery);
         command.Add(LogEvery);
         command.Add(Distributed);
+        command.Add(Shards);
     }
 
     /// <summary>Reads and checks the shared values.</summary>
     public (string Out, int Batch, int Seed, bool Resume, bool Force, ComputeDevice Device, int CheckpointEvery, int SampleEvery, int LogEvery,
-        Distributed.DistributedMode Distributed)
+        Distributed.DistributedMode Distributed, int Shards)
         Bind(ParseResult result)
     {
         bool resume = result.GetValue(Resume), force = result.GetValue(Force);
@@ -57,7 +60,8 @@ internal sealed class RunOptionSet
             Check.AtLeast("--checkpoint-every", result.GetValue(CheckpointEvery), 1),
             Check.AtLeast("--sample-every", result.GetValue(SampleEvery), 0),
             Check.AtLeast("--log-every", result.GetValue(LogEvery), 1),
-            ParseDistributed(result.GetValue(Distributed)));
+            ParseDistributed(result.GetValue(Distributed)),
+            Check.AtLeast("--shards", result.GetValue(Shards), 0));
     }
 
     private static Distributed.DistributedMode ParseDistributed(string? value)

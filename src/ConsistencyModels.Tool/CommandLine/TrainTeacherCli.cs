@@ -60,6 +60,7 @@ internal sealed class TrainTeacherCli
             CheckpointEvery: shared.CheckpointEvery,
             SampleEvery: shared.SampleEvery,
             LogEvery: shared.LogEvery,
-            Distributed: shared.Distributed);
+            Distributed: shared.Distributed,
+            Shards: shared.Shards);
     }
 }

@@ -168,6 +168,7 @@ public static class DistillCommand
                 BatchSize = options.Batch,
                 LearningRate = options.Lr,
                 Seed = options.Seed,
+            Shards = options.Shards,
                 CheckpointEvery = options.CheckpointEvery,
                 LogEvery = options.LogEvery,
                 SampleEvery = options.SampleEvery,

@@ -61,6 +61,7 @@ public static class TrainTeacherCommand
             LearningRate = options.Lr,
             WarmupIterations = Math.Min(1000, options.Iters / 10),
             Seed = options.Seed,
+            Shards = options.Shards,
             CheckpointEvery = options.CheckpointEvery,
             LogEvery = options.LogEvery,
             SampleEvery = options.SampleEvery,

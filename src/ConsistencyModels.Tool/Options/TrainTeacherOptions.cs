@@ -16,6 +16,7 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Device">Compute device.</param>
 /// <param name="CheckpointEvery">Iterations between checkpoints.</param>
 /// <param name="SampleEvery">Iterations between sample grids (0 = never).</param>
+/// <param name="Shards">Batch shards per step (0 = one per rank).</param>
 /// <param name="Distributed">Data-parallel mode: none, or mpi under mpirun.</param>
 /// <param name="LogEvery">Iterations between log.jsonl lines.</param>
 public sealed record TrainTeacherOptions(
@@ -35,4 +36,5 @@ public sealed record TrainTeacherOptions(
     int CheckpointEvery,
     int SampleEvery,
     int LogEvery,
-    ConsistencyModels.Distributed.DistributedMode Distributed = ConsistencyModels.Distributed.DistributedMode.None);
+    ConsistencyModels.Distributed.DistributedMode Distributed = ConsistencyModels.Distributed.DistributedMode.None,
+    int Shards = 0);

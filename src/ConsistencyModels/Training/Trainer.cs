@@ -76,6 +76,9 @@ public sealed class Trainer
         if (step >= _options.Iterations) return step;
 
         using var generator = new Generator(0, torch.CPU);
+        int shards = _options.Shards > 0 ? _options.Shards : _sync.WorldSize;
+        if (shards % _sync.WorldSize != 0)
+            throw new ArgumentException($"the number of batch shards ({shards}) must be a multiple of the number of ranks ({_sync.WorldSize}).");
         trainable.train();
         var clock = Stopwatch.StartNew();
         double lossSum = 0;
@@ -89,14 +92,20 @@ public sealed class Trainer
                     : _options.LearningRate;
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
-                generator.manual_seed(StepSeed(_options.Seed, step, _sync.Rank));
-                var (x0, labels) = _batches.GetBatch(step, _sync.Rank, _options.BatchSize);
-                var loss = _objective.Loss(step, x0, labels, generator);
-                double lossValue = loss.item<float>();
-                if (_sync.AnyRankNonFinite(lossValue)) throw new TrainingDivergedException(step, "loss", lastCheckpoint);
-
+                // The global batch is `shards` shards of BatchSize, shard s drawn with (seed, step, s); this rank
+                // takes shards rank, rank+K, ... and accumulates their gradients. So K ranks and one process with
+                // the same shard count see the same samples and the same averaged gradient (up to summation order).
                 optimizer.zero_grad();
-                loss.backward();
+                double lossValue = 0;
+                for (int shard = _sync.Rank; shard < shards; shard += _sync.WorldSize)
+                {
+                    generator.manual_seed(StepSeed(_options.Seed, step, shard));
+                    var (x0, labels) = _batches.GetBatch(step, shard, _options.BatchSize);
+                    var loss = _objective.Loss(step, x0, labels, generator) * (_sync.WorldSize / (double)shards);
+                    lossValue += loss.item<float>();
+                    loss.backward();
+                }
+                if (_sync.AnyRankNonFinite(lossValue)) throw new TrainingDivergedException(step, "loss", lastCheckpoint);
                 _sync.AverageGradients(parameters);
                 double gradNorm = _options.GradientClip > 0
                     ? nn.utils.clip_grad_norm_(parameters, _options.GradientClip)

@@ -6,8 +6,15 @@ public sealed record TrainerOptions
     /// <summary>Total optimizer steps.</summary>
     public long Iterations { get; init; } = 1000;
 
-    /// <summary>Batch size per process.</summary>
+    /// <summary>Samples per batch shard (per process when <see cref="Shards"/> equals the number of ranks).</summary>
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>
+    /// Shards of every global batch (0 = one per rank). Each shard has its own data and noise stream; a rank
+    /// processes its shards one after the other, accumulating gradients. One process with Shards = K reproduces a
+    /// K-rank run.
+    /// </summary>
+    public int Shards { get; init; }
 
     /// <summary>Adam learning rate.</summary>
     public double LearningRate { get; init; } = 2e-4;
@@ -39,6 +46,7 @@ public sealed record TrainerOptions
         if (CheckpointEvery < 1) throw new ArgumentException($"checkpoint interval must be >= 1, got {CheckpointEvery}.");
         if (LogEvery < 1) throw new ArgumentException($"log interval must be >= 1, got {LogEvery}.");
         if (GradientClip < 0) throw new ArgumentException($"gradient clip must be >= 0, got {GradientClip}.");
+        if (Shards < 0) throw new ArgumentException($"shards must be >= 0, got {Shards}.");
         if (WarmupIterations < 0) throw new ArgumentException($"warm-up must be >= 0, got {WarmupIterations}.");
     }
 }

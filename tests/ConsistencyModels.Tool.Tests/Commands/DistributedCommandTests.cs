@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using ConsistencyModels.IO;
+using TorchSharp;
 
 namespace ConsistencyModels.Tool.Tests.Commands;
 
@@ -44,6 +45,57 @@ public class DistributedCommandTests
         finally
         {
             if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Two ranks with --batch 2 against one process with --shards 2 --batch 2: the same samples and noise, gradients
+    /// averaged in a different order, so parameters agree to float32 summation error. Tolerance 1e-5 relative to
+    /// the largest parameter: a few steps of Adam with lr 2e-4 move weights by ~1e-3, while reordering a sum of two
+    /// float32 gradients changes them by ~1e-7 relative; a wrong shard split or a missing average moves them by ~lr.
+    /// </summary>
+    [Test]
+    public void TwoRanks_EqualOneProcessWithTwoShards()
+    {
+        string mpirun = RequireMpirun();
+        string data = Path.Combine(TestContext.CurrentContext.TestDirectory, "data-shards");
+        Directory.CreateDirectory(data);
+        File.Copy(FindRepoFile("tests/data/brick.png"), Path.Combine(data, "brick.png"), overwrite: true);
+        string cm = Path.Combine(AppContext.BaseDirectory, "cm.dll");
+        string mpiOut = Path.Combine(Path.GetTempPath(), "cm-mpi-" + Guid.NewGuid().ToString("N"));
+        string oneOut = Path.Combine(Path.GetTempPath(), "cm-one-" + Guid.NewGuid().ToString("N"));
+        string[] train = ["train-teacher", "--data", data, "--config", "tiny", "--crop", "8", "--batch", "2", "--iters", "4",
+            "--sample-every", "0", "--ema", "0"];
+        try
+        {
+            var mpi = Run(mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "2", "dotnet", cm, .. train, "--out", mpiOut, "--distributed", "mpi"]);
+            Assert.That(mpi.Code, Is.EqualTo(0), mpi.Output);
+            var one = Run("dotnet", [cm, .. train, "--out", oneOut, "--shards", "2"]);
+            Assert.That(one.Code, Is.EqualTo(0), one.Output);
+            var control = Run("dotnet", [cm, .. train, "--out", oneOut + "-control", "--shards", "2", "--seed", "7"]);
+            Assert.That(control.Code, Is.EqualTo(0), control.Output);
+
+            double Diff(string a, string b)
+            {
+                using var ma = Safetensors.Load(Path.Combine(a, "model.safetensors"));
+                using var mb = Safetensors.Load(Path.Combine(b, "model.safetensors"));
+                double worst = 0, scale = 1;
+                foreach (var (name, t) in ma.Tensors)
+                {
+                    worst = Math.Max(worst, (t - mb.Tensors[name]).abs().max().ToDouble());
+                    scale = Math.Max(scale, t.abs().max().ToDouble());
+                }
+                return worst / scale;
+            }
+            double same = Diff(mpiOut, oneOut), different = Diff(mpiOut, oneOut + "-control");
+            TestContext.Out.WriteLine($"2 ranks vs 1 process with 2 shards: {same:E2}; vs 1 process, other seed: {different:E2}");
+            Assert.That(same, Is.LessThanOrEqualTo(1e-5));
+            Assert.That(different, Is.GreaterThan(1e-4), "the control must differ, or the comparison proves nothing");
+        }
+        finally
+        {
+            foreach (var d in new[] { mpiOut, oneOut, oneOut + "-control" })
+                if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
         }
     }
 
