@@ -29,12 +29,8 @@ public sealed class ConsistencyDistillationObjective : ITrainingObjective
         _loss = loss;
         _targetRate = targetRate;
         _emaRate = emaRate;
-        foreach (var m in new[] { _target, _ema })
-        {
-            Ema.Copy(m, _student);
-            m.eval();
-            foreach (var p in m.parameters()) p.requires_grad = false;
-        }
+        Ema.InitializeFrozenCopy(_target, _student);
+        Ema.InitializeFrozenCopy(_ema, _student);
     }
 
     /// <inheritdoc />

@@ -41,13 +41,8 @@ public sealed class ConsistencyTrainingObjective : ITrainingObjective
         _sigmaMin = sigmaMin;
         _sigmaMax = sigmaMax;
         _rho = rho;
-        foreach (var m in new[] { _target, _ema })
-        {
-            if (m is null) continue;
-            Ema.Copy(m, _student);
-            m.eval();
-            foreach (var p in m.parameters()) p.requires_grad = false;
-        }
+        if (_target is not null) Ema.InitializeFrozenCopy(_target, _student);
+        Ema.InitializeFrozenCopy(_ema, _student);
     }
 
     /// <inheritdoc />

@@ -25,9 +25,7 @@ public sealed class DirectConsistencyDistillationObjective : ITrainingObjective
         _teacherStep = teacherStep;
         _loss = loss;
         _emaRate = emaRate;
-        Ema.Copy(_ema, _student);
-        _ema.eval();
-        foreach (var p in _ema.parameters()) p.requires_grad = false;
+        Ema.InitializeFrozenCopy(_ema, _student);
     }
 
     /// <inheritdoc />

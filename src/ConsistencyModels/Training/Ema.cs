@@ -31,6 +31,17 @@ public static class Ema
     public static void Copy(nn.Module target, nn.Module source) => Update(target, source, 0);
 
     /// <summary>
+    /// Makes <paramref name="target"/> a frozen copy of <paramref name="source"/>: weights copied, eval mode, no
+    /// gradients. Every EMA, CD target and frozen teacher of the objectives starts this way.
+    /// </summary>
+    public static void InitializeFrozenCopy(nn.Module target, nn.Module source)
+    {
+        Copy(target, source);
+        target.eval();
+        foreach (var p in target.parameters()) p.requires_grad = false;
+    }
+
+    /// <summary>
     /// The warm-up rate min(μ, (1+k)/(10+k)) used for the sampling EMA, so short runs are not dominated by the
     /// initial weights.
     /// </summary>

@@ -47,9 +47,7 @@ public sealed class ProgressiveDistillationObjective : ITrainingObjective
         _rounds = rounds;
         _stepsPerRound = totalSteps / rounds;
         _onRoundFinished = onRoundFinished;
-        Ema.Copy(_teacher, _student);
-        _teacher.eval();
-        foreach (var p in _teacher.parameters()) p.requires_grad = false;
+        Ema.InitializeFrozenCopy(_teacher, _student);
     }
 
     /// <inheritdoc />

@@ -25,9 +25,7 @@ public sealed class RectifiedDiffusionObjective : ITrainingObjective
         _loss = loss;
         _pairs = pairs;
         _emaRate = emaRate;
-        Ema.Copy(_ema, _student);
-        _ema.eval();
-        foreach (var p in _ema.parameters()) p.requires_grad = false;
+        Ema.InitializeFrozenCopy(_ema, _student);
     }
 
     /// <inheritdoc />

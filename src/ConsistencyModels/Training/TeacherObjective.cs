@@ -19,9 +19,7 @@ public sealed class TeacherObjective : ITrainingObjective
         _ema = ema;
         _loss = loss;
         _emaRate = emaRate;
-        Ema.Copy(_ema, _net);
-        _ema.eval();
-        foreach (var p in _ema.parameters()) p.requires_grad = false;
+        Ema.InitializeFrozenCopy(_ema, _net);
     }
 
     /// <inheritdoc />
