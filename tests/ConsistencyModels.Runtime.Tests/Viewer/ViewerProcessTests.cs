@@ -66,6 +66,33 @@ public class ViewerProcessTests
         return Math.Sqrt(Math.Max(0, sumSq / n - mean * mean));
     }
 
+    /// <summary>
+    /// How a screenshot shows a textured plane, whatever the texture's contrast: the share of pixels that differ
+    /// from the clear colour (read at the top-left corner), and the mean luminance step between horizontal
+    /// neighbours that both lie on the plane (near 0 for a flat fill or smooth shading, larger for a texture).
+    /// </summary>
+    private static (double Coverage, double Detail) PlaneCoverageAndDetail(ImageResult image)
+    {
+        int w = image.Width, h = image.Height;
+        var d = image.Data;
+        bool OnPlane(int x, int y)
+        {
+            int i = 4 * (y * w + x);
+            return Math.Abs(d[i] - d[0]) + Math.Abs(d[i + 1] - d[1]) + Math.Abs(d[i + 2] - d[2]) > 12;
+        }
+        double Luma(int x, int y) { int i = 4 * (y * w + x); return 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2]; }
+        long covered = 0, pairs = 0;
+        double steps = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                if (!OnPlane(x, y)) continue;
+                covered++;
+                if (x + 1 < w && OnPlane(x + 1, y)) { steps += Math.Abs(Luma(x + 1, y) - Luma(x, y)); pairs++; }
+            }
+        return (covered / (double)(w * h), pairs == 0 ? 0 : steps / pairs);
+    }
+
     private static ImageResult LoadPng(string path)
     {
         using var stream = File.OpenRead(path);
@@ -91,8 +118,12 @@ public class ViewerProcessTests
         Assert.That(File.Exists(shot), Is.True, output);
         var image = LoadPng(shot);
         Assert.That((image.Width, image.Height), Is.EqualTo((960, 640)));
-        // A blank or clear-colour-only frame has (near) zero variance; the textured plane has plenty.
-        Assert.That(LuminanceStdDev(image), Is.GreaterThan(20));
+        // The plane covers a good part of the frame, and it carries a texture, not a flat fill. (Overall luminance
+        // variance would depend on the class: the default model's first class, Leather, is dark and fine-grained.)
+        var (coverage, detail) = PlaneCoverageAndDetail(image);
+        TestContext.Out.WriteLine($"plane coverage {coverage:P1}, mean neighbour luminance step {detail:F2}");
+        Assert.That(coverage, Is.GreaterThan(0.2), output);
+        Assert.That(detail, Is.GreaterThan(1.5), output);
     }
 
     [Test]
