@@ -25,6 +25,10 @@ internal static class HeadlessViewer
         var captured = new List<byte[]>();
         var keep = new Dictionary<int, byte[]>();
         int[] named = [0, frames / 2, frames - 1];
+        // Without --class the contact sheet walks through the classes: each sheet cell asks for the next class a
+        // few frames before it is captured, so a newcomer sees what the model can make.
+        bool cycleClasses = options.ClassName is null && source.ClassNames.Count > 1 && captureEvery >= 3;
+        var shownClasses = new List<string>();
 
         // The first texture must exist before frame 0 is drawn.
         var wait = Stopwatch.StartNew();
@@ -36,6 +40,8 @@ internal static class HeadlessViewer
         {
             var due = TimeSpan.FromSeconds(i / 60.0) - clock.Elapsed; // pace like a 60 Hz display
             if (due > TimeSpan.Zero) Thread.Sleep(due);
+            if (cycleClasses && i % captureEvery == 1 && i / captureEvery + 1 < SheetFrames)
+                producer.Request = request with { ClassIndex = (request.ClassIndex + i / captureEvery + 1) % source.ClassNames.Count };
 
             var t0 = Stopwatch.GetTimestamp();
             if (sink.Update(producer.Frames))
@@ -58,7 +64,11 @@ internal static class HeadlessViewer
                 var rgba = renderer.ReadPixels(TargetWidth, TargetHeight);
                 stats.Readback += Stopwatch.GetElapsedTime(t2).TotalMilliseconds;
                 stats.ReadbackSamples++;
-                if (i % captureEvery == 0 && captured.Count < SheetFrames) captured.Add(rgba);
+                if (i % captureEvery == 0 && captured.Count < SheetFrames)
+                {
+                    captured.Add(rgba);
+                    shownClasses.Add(SourceFactory.ClassName(source, producer.Frames.Front.Request.ClassIndex));
+                }
                 if (named.Contains(i)) keep[i] = rgba;
             }
         }
@@ -94,6 +104,7 @@ internal static class HeadlessViewer
             ["gl"] = context.Description,
             ["source"] = source.Description,
             ["class"] = SourceFactory.ClassName(source, request.ClassIndex),
+            ["contactSheetClasses"] = shownClasses,
             ["steps"] = request.Steps,
             ["size"] = request.Width,
             ["texturesProduced"] = producer.Frames.Published,
