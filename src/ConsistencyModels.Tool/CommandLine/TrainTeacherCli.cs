@@ -17,6 +17,8 @@ internal sealed class TrainTeacherCli
     private readonly Option<double> lr = OptionKit.Double("--lr", "Adam learning rate.", 2e-4);
     private readonly Option<double> ema = OptionKit.Double("--ema",
         "Decay of the exponential moving average of the weights; the EMA weights are saved and sampled.", 0.999, "MU");
+    private readonly Option<int?> warmup = OptionKit.OptionalInt("--warmup",
+        "Linear learning-rate warm-up in iterations. Default: min(1000, iters/10), which depends on --iters: give it explicitly when you plan to extend a run with --resume and a larger --iters.");
     private readonly Option<bool> unconditional = OptionKit.Flag("--unconditional",
         "Ignore class subfolders / pattern names and train one unconditional model.");
     private readonly RunOptionSet run = new();
@@ -31,6 +33,7 @@ internal sealed class TrainTeacherCli
         Command.Add(iters);
         Command.Add(lr);
         Command.Add(ema);
+        Command.Add(warmup);
         Command.Add(unconditional);
         run.AddTo(Command);
     }
@@ -52,6 +55,7 @@ internal sealed class TrainTeacherCli
             Iters: Check.AtLeast("--iters", result.GetValue(iters), 1),
             Lr: Check.Positive("--lr", result.GetValue(lr)),
             Ema: Check.Decay("--ema", result.GetValue(ema))!.Value,
+            Warmup: result.GetValue(warmup) is int w ? Check.AtLeast("--warmup", w, 0) : null,
             Seed: shared.Seed,
             Resume: shared.Resume,
             Force: shared.Force,

@@ -59,7 +59,7 @@ public static class TrainTeacherCommand
             Iterations = options.Iters,
             BatchSize = options.Batch,
             LearningRate = options.Lr,
-            WarmupIterations = Math.Min(1000, options.Iters / 10),
+            WarmupIterations = options.Warmup ?? Math.Min(1000, options.Iters / 10),
             Seed = options.Seed,
             Shards = options.Shards,
             CheckpointEvery = options.CheckpointEvery,

@@ -9,6 +9,7 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Iters">Training iterations (total, including resumed ones).</param>
 /// <param name="Lr">Adam learning rate.</param>
 /// <param name="Ema">Decay of the weight EMA that becomes the saved model.</param>
+/// <param name="Warmup">Learning-rate warm-up iterations (null = min(1000, iters/10)).</param>
 /// <param name="Seed">Random seed (deterministic on CPU).</param>
 /// <param name="Resume">Continue the run in <paramref name="Out"/> from its latest checkpoint.</param>
 /// <param name="Force">Overwrite a finished or interrupted run in <paramref name="Out"/>.</param>
@@ -28,6 +29,7 @@ public sealed record TrainTeacherOptions(
     int Iters,
     double Lr,
     double Ema,
+    int? Warmup,
     int Seed,
     bool Resume,
     bool Force,

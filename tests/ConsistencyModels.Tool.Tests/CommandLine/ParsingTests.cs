@@ -20,7 +20,7 @@ public class ParsingTests
     {
         var options = Parse<TrainTeacherOptions>("train-teacher", "--data", "pats", "--out", "runs/t");
         Assert.That(options, Is.EqualTo(new TrainTeacherOptions(
-            "pats", "runs/t", NetworkPreset.Small, 32, 32, 20_000, 2e-4, 0.999, 0, false, false, false,
+            "pats", "runs/t", NetworkPreset.Small, 32, 32, 20_000, 2e-4, 0.999, null, 0, false, false, false,
             ComputeDevice.Cpu, 1000, 1000, 50)));
     }
 
@@ -28,10 +28,10 @@ public class ParsingTests
     public void TrainTeacher_AllOptions()
     {
         var options = Parse<TrainTeacherOptions>("train-teacher", "--data", "d", "--out", "o", "--config", "tiny",
-            "--crop", "16", "--batch", "8", "--iters", "300", "--lr", "1e-3", "--ema", "0.99", "--seed", "7", "--resume",
+            "--crop", "16", "--batch", "8", "--iters", "300", "--lr", "1e-3", "--ema", "0.99", "--warmup", "40", "--seed", "7", "--resume",
             "--unconditional", "--device", "cuda", "--checkpoint-every", "100", "--sample-every", "0", "--log-every", "10");
         Assert.That(options, Is.EqualTo(new TrainTeacherOptions(
-            "d", "o", NetworkPreset.Tiny, 16, 8, 300, 1e-3, 0.99, 7, true, false, true, ComputeDevice.Cuda, 100, 0, 10)));
+            "d", "o", NetworkPreset.Tiny, 16, 8, 300, 1e-3, 0.99, 40, 7, true, false, true, ComputeDevice.Cuda, 100, 0, 10)));
     }
 
     [Test]
