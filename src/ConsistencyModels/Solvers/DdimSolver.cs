@@ -22,19 +22,8 @@ public static class DdimSolver
     }
 
     /// <summary>Integrates from x_T at sigmas[0]; returns the state at sigmas[^1].</summary>
-    public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas)
-    {
-        ArgumentNullException.ThrowIfNull(xT);
-        SolverGuards.Grid(sigmas);
-        var x = xT.clone();
-        for (int i = 0; i + 1 < sigmas.Count; i++)
-        {
-            var next = Step(denoiser, x, sigmas[i], sigmas[i + 1]);
-            x.Dispose();
-            x = next;
-        }
-        return x;
-    }
+    public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas) =>
+        SolverGuards.Integrate(xT, sigmas, (x, sigma, sigmaNext) => Step(denoiser, x, sigma, sigmaNext));
 
     /// <summary>Network evaluations: one per step.</summary>
     public static int NfeFor(IReadOnlyList<double> sigmas)

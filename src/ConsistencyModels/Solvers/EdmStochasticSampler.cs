@@ -44,19 +44,10 @@ public static class EdmStochasticSampler
     public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas, double sChurn = 0.0,
         double sTmin = 0.0, double sTmax = double.PositiveInfinity, double sNoise = 1.0, Generator? generator = null)
     {
-        ArgumentNullException.ThrowIfNull(xT);
-        SolverGuards.Grid(sigmas);
         Guard.NonNegative(sChurn, nameof(sChurn));
-        int steps = sigmas.Count - 1;
-        var x = xT.clone();
-        for (int i = 0; i < steps; i++)
-        {
-            double gamma = Gamma(sigmas[i], steps, sChurn, sTmin, sTmax);
-            var next = Step(denoiser, x, sigmas[i], sigmas[i + 1], gamma, sNoise, generator);
-            x.Dispose();
-            x = next;
-        }
-        return x;
+        int steps = (sigmas?.Count ?? 0) - 1;
+        return SolverGuards.Integrate(xT, sigmas!, (x, sigma, sigmaNext) =>
+            Step(denoiser, x, sigma, sigmaNext, Gamma(sigma, steps, sChurn, sTmin, sTmax), sNoise, generator));
     }
 
     /// <summary>Network evaluations: as Heun (churn costs none).</summary>

@@ -33,19 +33,8 @@ public static class EulerSolver
     }
 
     /// <summary>Integrates from x_T at sigmas[0] through every grid value; returns the state at sigmas[^1].</summary>
-    public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas)
-    {
-        ArgumentNullException.ThrowIfNull(xT);
-        SolverGuards.Grid(sigmas);
-        var x = xT.clone();
-        for (int i = 0; i + 1 < sigmas.Count; i++)
-        {
-            var next = Step(denoiser, x, sigmas[i], sigmas[i + 1]);
-            x.Dispose();
-            x = next;
-        }
-        return x;
-    }
+    public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas) =>
+        SolverGuards.Integrate(xT, sigmas, (x, sigma, sigmaNext) => Step(denoiser, x, sigma, sigmaNext));
 
     /// <summary>Network evaluations of <see cref="Sample"/> on this grid: one per step.</summary>
     public static int NfeFor(IReadOnlyList<double> sigmas)

@@ -24,6 +24,24 @@ internal static class SolverGuards
         }
     }
 
+    /// <summary>
+    /// Runs a one-step solver over a grid: checks the grid, then x ← step(x, σ_i, σ_{i+1}) from x_T at sigmas[0],
+    /// disposing each intermediate state. Returns the state at sigmas[^1] (owned by the caller).
+    /// </summary>
+    public static Tensor Integrate(Tensor xT, IReadOnlyList<double> sigmas, Func<Tensor, double, double, Tensor> step)
+    {
+        ArgumentNullException.ThrowIfNull(xT);
+        Grid(sigmas);
+        var x = xT.clone();
+        for (int i = 0; i + 1 < sigmas.Count; i++)
+        {
+            var next = step(x, sigmas[i], sigmas[i + 1]);
+            x.Dispose();
+            x = next;
+        }
+        return x;
+    }
+
     /// <summary>One step σ → σ' with σ &gt; 0, 0 ≤ σ' &lt; σ.</summary>
     public static void Step(double sigma, double sigmaNext)
     {
