@@ -59,8 +59,8 @@ public sealed class SubVpForm : IDiffusionForm
     private double G(double t)
     {
         Guard.InRange(t, TimeMin, TimeMax, nameof(t));
-        return 0.5 * BetaD * t * t + BetaMin * t;
+        return VpTime.G(t, BetaMin, BetaD);
     }
 
-    private double GPrime(double t) => BetaD * t + BetaMin;
+    private double GPrime(double t) => VpTime.GPrime(t, BetaMin, BetaD);
 }
