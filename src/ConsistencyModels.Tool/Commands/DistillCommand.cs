@@ -173,20 +173,15 @@ public static class DistillCommand
                 LogEvery = options.LogEvery,
                 SampleEvery = options.SampleEvery,
             };
-            long start = run.IsResume ? TrainingCheckpoint.Peek(run.LatestCheckpointPath()!).Step : 0;
-            using var log = !sync.IsPrimary ? null : run.IsResume ? MetricsLog.Resume(run.LogPath, start) : MetricsLog.Create(run.LogPath);
             var result = (PreconditionedNetwork)objective.ResultModel;
             var gridSampler = consistency ? LibSampler.Consistency : LibSampler.Euler;
             int gridSteps = consistency ? 1 : Math.Max(1, (progressiveGrid?.Length ?? 2) - 1);
-            ITrainingObserver observer = log is null ? NullTrainingObserver.Instance : new TrainingProgressObserver(progress, log, step =>
-                SampleGrids.Write(result, metadata, gridSampler, gridSteps, 16, crop * 2, options.Seed, run.SampleGridPath(step)));
             progress.Info($"{CliNames.Of(options.Method)}: network {config.BaseChannels}×[{string.Join(",", config.ChannelMultipliers)}] " +
                           $"({student.parameters().Sum(p => p.numel()):N0} parameters), crop {crop}, batch {options.Batch}, loss {CliNames.Of(options.Loss)}, " +
                           $"weighting {CliNames.Of(options.Weighting)}, N {options.N}, {TorchInfo.Describe()}");
-            var trainer = new Trainer(trainerOptions, objective, batches, run.CheckpointsDirectory,
-                new Dictionary<string, string> { ["cm.metadata"] = metadata.ToJson() }, synchronizer: sync, observer: observer);
-            progress.Start($"distill {CliNames.Of(options.Method)}", options.Iters, start);
-            long done = trainer.Run(run.IsResume, cancellation);
+            long done = TrainingRuns.Train(run, sync, progress, $"distill {CliNames.Of(options.Method)}", trainerOptions, objective, batches, metadata,
+                step => SampleGrids.Write(result, metadata, gridSampler, gridSteps, 16, crop * 2, options.Seed, run.SampleGridPath(step)),
+                cancellation);
             if (done < options.Iters)
             {
                 progress.Finish($"stopped at step {done}; continue with --resume");

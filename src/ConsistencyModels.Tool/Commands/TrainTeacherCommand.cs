@@ -66,16 +66,11 @@ public static class TrainTeacherCommand
             LogEvery = options.LogEvery,
             SampleEvery = options.SampleEvery,
         };
-        long start = run.IsResume ? TrainingCheckpoint.Peek(run.LatestCheckpointPath()!).Step : 0;
-        using var log = !sync.IsPrimary ? null : run.IsResume ? MetricsLog.Resume(run.LogPath, start) : MetricsLog.Create(run.LogPath);
         progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {options.Config.ToString().ToLowerInvariant()} network " +
                       $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Batch}, {TorchInfo.Describe()}");
-        ITrainingObserver observer = log is null ? NullTrainingObserver.Instance : new TrainingProgressObserver(progress, log, step =>
-            SampleGrids.Write(ema, metadata, Sampling.SamplerKind.Heun, 18, 16, options.Crop * 2, options.Seed, run.SampleGridPath(step)));
-        var trainer = new Trainer(trainerOptions, objective, batches, run.CheckpointsDirectory,
-            new Dictionary<string, string> { ["cm.metadata"] = metadata.ToJson() }, synchronizer: sync, observer: observer);
-        progress.Start("train-teacher", options.Iters, start);
-        long done = trainer.Run(run.IsResume, cancellation);
+        long done = TrainingRuns.Train(run, sync, progress, "train-teacher", trainerOptions, objective, batches, metadata,
+            step => SampleGrids.Write(ema, metadata, Sampling.SamplerKind.Heun, 18, 16, options.Crop * 2, options.Seed, run.SampleGridPath(step)),
+            cancellation);
         if (done < options.Iters)
         {
             progress.Finish($"stopped at step {done}; continue with --resume");
