@@ -36,7 +36,8 @@ public sealed class DirectConsistencyDistillationLoss
 
     /// <summary>
     /// Solves the teacher's ODE from x at grid index n (per sample, [B]) down to ε = σ_{N−1}, stepping along
-    /// the grid with <paramref name="teacherStep"/>; samples already at ε take zero-length steps.
+    /// the grid with <paramref name="teacherStep"/>. Each step evaluates the teacher only on the samples not yet
+    /// at ε, so a batch costs the sum of its samples' remaining steps rather than B × the longest.
     /// </summary>
     public Tensor SolveToEpsilon(OdeStep teacherStep, Tensor x, Tensor indices, Tensor? labels)
     {
@@ -46,24 +47,17 @@ public sealed class DirectConsistencyDistillationLoss
         var current = x.detach().clone();
         using (no_grad())
         {
-            while (cursor.Any(c => c < last))
+            while (true)
             {
+                var active = Enumerable.Range(0, cursor.Length).Where(b => cursor[b] < last).ToArray();
+                if (active.Length == 0) break;
                 using var scope = NewDisposeScope();
-                var sigma = new double[cursor.Length];
-                var sigmaNext = new double[cursor.Length];
-                var active = new bool[cursor.Length];
-                for (int b = 0; b < cursor.Length; b++)
-                {
-                    sigma[b] = _sigmas[cursor[b]];
-                    active[b] = cursor[b] < last;
-                    sigmaNext[b] = active[b] ? _sigmas[cursor[b] + 1] : sigma[b];
-                }
-                var s = tensor(sigma, dtype: x.dtype, device: x.device);
-                var sn = tensor(sigmaNext, dtype: x.dtype, device: x.device);
-                var mask = LossTensors.Broadcastable(tensor(active, device: x.device), current);
-                var next = teacherStep(current, s, sn, labels);
-                current = where(mask, next, current).MoveToOuterDisposeScope();
-                for (int b = 0; b < cursor.Length; b++) if (active[b]) cursor[b]++;
+                var rows = tensor(active.Select(b => (long)b).ToArray(), device: x.device);
+                var s = tensor(active.Select(b => _sigmas[cursor[b]]).ToArray(), dtype: x.dtype, device: x.device);
+                var sn = tensor(active.Select(b => _sigmas[cursor[b] + 1]).ToArray(), dtype: x.dtype, device: x.device);
+                var next = teacherStep(current.index_select(0, rows), s, sn, labels?.index_select(0, rows));
+                current = current.index_copy(0, rows, next).MoveToOuterDisposeScope();
+                foreach (int b in active) cursor[b]++;
             }
         }
         return current.MoveToOuterDisposeScope();

@@ -139,13 +139,15 @@ public class ConsistencyLossTests
         using var x = x0 + sigma.reshape(-1, 1, 1, 1) * z;
         using var idx = tensor(n);
         int calls = 0;
-        OdeStep counted = (xx, s, sn, l) => { calls++; return G.Flow(xx, s, sn); };
+        long rows = 0;
+        OdeStep counted = (xx, s, sn, l) => { calls++; rows += xx.shape[0]; return G.Flow(xx, s, sn); };
         using var solved = loss.SolveToEpsilon(counted, x, idx, null);
         using var exact = G.ConsistencyFunction(x, sigma, Eps);
         double err = (solved - exact).abs().max().item<double>();
         TestContext.Out.WriteLine($"max |Φ − f*| = {err:E2}, teacher calls {calls}");
         Assert.That(err, Is.LessThan(1e-12));
         Assert.That(calls, Is.EqualTo(Grid.Length - 1), "the longest path (from σ_0) takes N−1 steps");
+        Assert.That(rows, Is.EqualTo(n.Sum(i => Grid.Length - 1 - i)), "the teacher sees each sample once per remaining step, no more");
         // A sample already at ε is returned unchanged.
         Assert.That((solved[2] - x[2]).abs().max().item<double>(), Is.EqualTo(0.0));
 
