@@ -20,11 +20,15 @@ public class GenerateBenchmarks
     [Params(1, 2)]
     public int Steps { get; set; }
 
+    /// <summary>Network precision.</summary>
+    [Params(NetworkPrecision.Float32, NetworkPrecision.BFloat16)]
+    public NetworkPrecision Precision { get; set; }
+
     /// <summary>Loads the model and warms the buffers for the size.</summary>
     [GlobalSetup]
     public void Setup()
     {
-        generator = new TextureGenerator(BenchModels.Save(UNetConfig.Small, "small"), CPU);
+        generator = new TextureGenerator(BenchModels.Save(UNetConfig.Small, "small"), CPU, Precision);
         destination = new float[3 * Size * Size];
         generator.Generate(Request(), destination);
     }

@@ -39,19 +39,36 @@ internal static class QuickBench
 
         var small = BenchModels.Save(UNetConfig.Small, "small");
         var tiny = BenchModels.Save(UNetConfig.Tiny, "tiny");
-        using (var generator = new TextureGenerator(small, CPU))
+        // The embedded default model when this build has it (what the runtime targets name), else the Small
+        // architecture with random weights (speed does not depend on the weights).
+        bool useDefault = TextureGenerator.HasDefaultModel && !args.Contains("--random-weights");
+        TextureGenerator Model(NetworkPrecision precision) =>
+            useDefault ? TextureGenerator.LoadDefault(CPU, precision) : new TextureGenerator(small, CPU, precision);
+        var precisions = (Arg(args, "--precision") ?? "fp32,bf16").Split(',').Select(ParsePrecision).ToArray();
+        Results["model"] = useDefault ? "default (embedded)" : "small, random weights";
+        Results["nativeBFloat16"] = NetworkPrecisions.CpuHasNativeBFloat16;
+        Console.WriteLine($"model: {Results["model"]}; native bf16: {NetworkPrecisions.CpuHasNativeBFloat16}");
+        var generators = precisions.Select(Model).ToArray();
+        try
         {
-            Allocation(generator, gl, 64);
-            Breakdown(generator, gl, 128, 1, 30);
-            Breakdown(generator, gl, 64, 1, 50);
-            Breakdown(generator, gl, 128, 2, 20);
+            foreach (var generator in generators)
+            {
+                string tag = NetworkPrecisions.ShortName(generator.Precision);
+                Allocation(generator, gl, 64, tag);
+                Breakdown(generator, gl, 128, 1, 30, tag);
+                Breakdown(generator, gl, 64, 1, 50, tag);
+                Breakdown(generator, gl, 128, 2, 20, tag);
+            }
+            if (!skipMemory)
+                using (var generator = new TextureGenerator(tiny, CPU))
+                    NativeMemory(generator, memoryFrames, 32);
+            if (!skipThroughput)
+                Throughput(generators, sizes, seconds);
         }
-        if (!skipMemory)
-            using (var generator = new TextureGenerator(tiny, CPU))
-                NativeMemory(generator, memoryFrames, 32);
-        if (!skipThroughput)
-            using (var generator = new TextureGenerator(small, CPU))
-                Throughput(generator, sizes, seconds);
+        finally
+        {
+            foreach (var generator in generators) generator.Dispose();
+        }
         gl?.Dispose();
 
         Results["loadAverageEnd"] = LoadAverage();
@@ -64,7 +81,7 @@ internal static class QuickBench
     private static TextureRequest Animated(int size, int steps, int i) => new(size, size, i % 8, steps, 1, i / 60.0);
 
     // (a) Managed bytes per frame: whole Generate, the runtime's own stages, the forward alone, the GL upload.
-    private static void Allocation(TextureGenerator generator, GlContext? gl, int size)
+    private static void Allocation(TextureGenerator generator, GlContext? gl, int size, string tag)
     {
         var destination = new float[3 * size * size];
         using var output = rand(1, 3, size, size) * 2 - 1;
@@ -95,12 +112,12 @@ internal static class QuickBench
         });
         if (sink is not null)
             result["sinkUpload"] = Measure(i => { sink.Upload(destination, size, size); gl!.GL.Finish(); });
-        Results[$"managedBytesPerFrame_{size}"] = result;
-        Console.WriteLine($"managed bytes/frame at {size}²: " + string.Join(", ", result.Select(kv => $"{kv.Key} {kv.Value}")));
+        Results[$"managedBytesPerFrame_{size}_{tag}"] = result;
+        Console.WriteLine($"managed bytes/frame at {size}² {tag}: " + string.Join(", ", result.Select(kv => $"{kv.Key} {kv.Value}")));
     }
 
     // (c) Where a frame's time goes, per stage, measured in the same loop.
-    private static void Breakdown(TextureGenerator generator, GlContext? gl, int size, int steps, int frames)
+    private static void Breakdown(TextureGenerator generator, GlContext? gl, int size, int steps, int frames, string tag)
     {
         var destination = new float[3 * size * size];
         using var sink = gl is null ? null : new GlTextureSink(gl.GL, size, size);
@@ -139,8 +156,8 @@ internal static class QuickBench
             ["msUpload"] = sink is null ? null : Math.Round(upload / frames, 4),
             ["runtimeSharePercent"] = Math.Round(100 * (noise + copy + upload) / total, 2),
         };
-        Results[$"breakdown_{size}_{steps}step"] = result;
-        Console.WriteLine($"breakdown {size}² {steps} step: noise {result["msNoise"]} ms, forward {result["msForward"]} ms, copy-out {result["msCopyOut"]} ms, upload {result["msUpload"]} ms → runtime share {result["runtimeSharePercent"]} %");
+        Results[$"breakdown_{size}_{steps}step_{tag}"] = result;
+        Console.WriteLine($"breakdown {size}² {steps} step {tag}: noise {result["msNoise"]} ms, forward {result["msForward"]} ms, copy-out {result["msCopyOut"]} ms, upload {result["msUpload"]} ms → runtime share {result["runtimeSharePercent"]} %");
     }
 
     private static double Ms(long a, long b) => Stopwatch.GetElapsedTime(a, b).TotalMilliseconds;
@@ -174,25 +191,36 @@ internal static class QuickBench
         Results[$"nativeMemory_tiny_{size}"] = checkpoints;
     }
 
-    // (d) Textures per second, Small model, per size and step count.
-    private static void Throughput(TextureGenerator generator, int[] sizes, double seconds)
+    // (d) Textures per second per size, step count and precision; the precisions alternate within each size so
+    // their ratio is measured under the same load.
+    private static void Throughput(TextureGenerator[] generators, int[] sizes, double seconds)
     {
         var result = new List<Dictionary<string, object?>>();
         foreach (int size in sizes)
             foreach (int steps in new[] { 1, 2 })
-            {
-                var destination = new float[3 * size * size];
-                for (int i = 0; i < 2; i++) generator.Generate(Animated(size, steps, i), destination);
-                int frames = 0;
-                var clock = Stopwatch.StartNew();
-                while (clock.Elapsed.TotalSeconds < seconds || frames < 3)
-                    generator.Generate(Animated(size, steps, 2 + frames++), destination);
-                double perSecond = frames / clock.Elapsed.TotalSeconds;
-                result.Add(new() { ["size"] = size, ["steps"] = steps, ["frames"] = frames, ["texturesPerSecond"] = Math.Round(perSecond, 2), ["msPerTexture"] = Math.Round(1000 / perSecond, 2), ["load"] = LoadAverage() });
-                Console.WriteLine($"throughput {size}² {steps} step: {perSecond:F2} textures/s ({1000 / perSecond:F1} ms), load {LoadAverage()}");
-            }
-        Results["throughput_small"] = result;
+                foreach (var generator in generators)
+                {
+                    var destination = new float[3 * size * size];
+                    for (int i = 0; i < 2; i++) generator.Generate(Animated(size, steps, i), destination);
+                    int frames = 0;
+                    var clock = Stopwatch.StartNew();
+                    while (clock.Elapsed.TotalSeconds < seconds || frames < 3)
+                        generator.Generate(Animated(size, steps, 2 + frames++), destination);
+                    double perSecond = frames / clock.Elapsed.TotalSeconds;
+                    string tag = NetworkPrecisions.ShortName(generator.Precision);
+                    result.Add(new() { ["size"] = size, ["steps"] = steps, ["precision"] = tag, ["frames"] = frames, ["texturesPerSecond"] = Math.Round(perSecond, 2), ["msPerTexture"] = Math.Round(1000 / perSecond, 2), ["load"] = LoadAverage() });
+                    Console.WriteLine($"throughput {size}² {steps} step {tag}: {perSecond:F2} textures/s ({1000 / perSecond:F1} ms), load {LoadAverage()}");
+                }
+        Results["throughput"] = result;
     }
+
+    private static NetworkPrecision ParsePrecision(string name) => name switch
+    {
+        "fp32" => NetworkPrecision.Float32,
+        "bf16" => NetworkPrecision.BFloat16,
+        "auto" => NetworkPrecision.Auto,
+        _ => throw new ArgumentException($"--precision: expected a comma-separated list of fp32, bf16, auto; got '{name}'"),
+    };
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ConsistencyModels.IO;
+using ConsistencyModels.Networks;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Sampling;
 using TorchSharp;
@@ -29,6 +30,12 @@ namespace ConsistencyModels.Runtime;
 /// Per frame: noise, slerp and the copy-out use preallocated tensors and spans (no managed allocation); the network
 /// forward runs inside a dispose scope so its temporaries are freed every frame (TorchSharp allocates small
 /// managed wrappers per op there). Buffers are reallocated only when the size changes. Use from one thread at a time.
+/// </para>
+/// <para>
+/// Precision: with <see cref="NetworkPrecision.Auto"/> (the default) the network runs in bfloat16 on a CPU with
+/// native bf16 and in float32 elsewhere (<see cref="Precision"/> tells which); noise, σ coefficients and the output
+/// stay float32. The network is converted in place, so a <see cref="LoadedModel"/> passed in is converted too.
+/// Pass <see cref="NetworkPrecision.Float32"/> for results identical to <see cref="ModelSampler"/>.
 /// </para>
 /// </summary>
 public sealed class TextureGenerator : ITextureSource
@@ -61,21 +68,21 @@ public sealed class TextureGenerator : ITextureSource
     /// <summary>Loads a consistency model file onto <paramref name="device"/> (default: <see cref="DefaultDevice"/>).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is corrupt or not a consistency model.</exception>
-    public TextureGenerator(string path, Device? device = null)
-        : this(ModelFile.Load(path, device ?? DefaultDevice), ownsModel: true, Path.GetFileName(path))
+    public TextureGenerator(string path, Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto)
+        : this(ModelFile.Load(path, device ?? DefaultDevice), ownsModel: true, Path.GetFileName(path), precision)
     {
     }
 
     /// <summary>Loads a consistency model from a stream (e.g. an embedded resource); <paramref name="source"/> names it in messages.</summary>
     /// <exception cref="ModelFormatException">The data is corrupt or not a consistency model.</exception>
-    public TextureGenerator(Stream stream, string source, Device? device = null)
-        : this(ModelFile.Load(stream, source, device ?? DefaultDevice), ownsModel: true, source)
+    public TextureGenerator(Stream stream, string source, Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto)
+        : this(ModelFile.Load(stream, source, device ?? DefaultDevice), ownsModel: true, source, precision)
     {
     }
 
     /// <summary>Wraps an already loaded consistency model (disposed with this generator when <paramref name="ownsModel"/>).</summary>
     /// <exception cref="ModelFormatException">The model is a teacher, not a consistency model.</exception>
-    public TextureGenerator(LoadedModel model, bool ownsModel = false, string? name = null)
+    public TextureGenerator(LoadedModel model, bool ownsModel = false, string? name = null, NetworkPrecision precision = NetworkPrecision.Auto)
     {
         ArgumentNullException.ThrowIfNull(model);
         try
@@ -90,6 +97,9 @@ public sealed class TextureGenerator : ITextureSource
             Device = this.model.parameters().First().device;
             onCpu = Device.type == DeviceType.CPU;
             this.model.eval();
+            Precision = NetworkPrecisions.Resolve(precision, Device);
+            if (Precision != NetworkPrecision.Float32)
+                this.model.to(NetworkPrecisions.ScalarType(Precision));
             // Belt and braces with no_grad: without parameters that require grad no graph is ever recorded.
             foreach (var p in this.model.parameters()) p.requires_grad = false;
 
@@ -111,7 +121,7 @@ public sealed class TextureGenerator : ITextureSource
             plusOne = 1.0.ToScalar();
             generator = new Generator(0, CPU);
             Description = $"model {name ?? "(in memory)"}: {(string.IsNullOrEmpty(m.Method) ? "consistency" : m.Method)}, "
-                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()}";
+                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()} {NetworkPrecisions.ShortName(Precision)}";
         }
         catch
         {
@@ -129,14 +139,14 @@ public sealed class TextureGenerator : ITextureSource
 
     /// <summary>Loads the default model embedded in this assembly.</summary>
     /// <exception cref="FileNotFoundException">This build does not embed the default model.</exception>
-    public static TextureGenerator LoadDefault(Device? device = null)
+    public static TextureGenerator LoadDefault(Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto)
     {
         using var stream = typeof(TextureGenerator).Assembly.GetManifestResourceStream(DefaultModelResource)
             ?? throw new FileNotFoundException(
                 $"The default model is not embedded in this build of {typeof(TextureGenerator).Assembly.GetName().Name} "
                 + $"(resource '{DefaultModelResource}' missing): train it with the cm tool into runtime/models/default.safetensors and rebuild, or pass a model file.",
                 DefaultModelResource);
-        return new TextureGenerator(stream, "default model", device);
+        return new TextureGenerator(stream, "default model", device, precision);
     }
 
     /// <inheritdoc />
@@ -147,6 +157,12 @@ public sealed class TextureGenerator : ITextureSource
 
     /// <summary>The model's metadata (config, σ settings, τ, class names).</summary>
     public ModelMetadata Metadata { get; }
+
+    /// <summary>The network (for tests and benchmarks).</summary>
+    internal PreconditionedNetwork Model => model;
+
+    /// <summary>The precision the network runs in (resolved: Float32 or BFloat16).</summary>
+    public NetworkPrecision Precision { get; }
 
     /// <summary>The device the model and its buffers live on.</summary>
     public Device Device { get; }

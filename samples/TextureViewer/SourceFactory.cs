@@ -20,7 +20,7 @@ internal static class SourceFactory
                 throw new ArgumentException($"--model: file '{options.Model}' not found.");
             try
             {
-                return new TextureGenerator(options.Model);
+                return new TextureGenerator(options.Model, precision: options.Precision);
             }
             catch (ModelFormatException e)
             {
@@ -29,7 +29,7 @@ internal static class SourceFactory
         }
         try
         {
-            return TextureGenerator.LoadDefault();
+            return TextureGenerator.LoadDefault(precision: options.Precision);
         }
         catch (Exception e) when (e is FileNotFoundException or ModelFormatException or IOException)
         {

@@ -1,3 +1,5 @@
+using ConsistencyModels.Networks;
+
 namespace TextureViewer;
 
 /// <summary>Command-line options of the viewer.</summary>
@@ -15,6 +17,7 @@ internal sealed record ViewerOptions
     public bool Help { get; init; }
     public bool CpuOnly { get; init; }
     public bool Procedural { get; init; }
+    public NetworkPrecision Precision { get; init; } = NetworkPrecision.Auto;
 
     public const string Usage = """
         TextureViewer: live consistency-model textures on an OpenGL plane (window) or offscreen (headless).
@@ -22,6 +25,7 @@ internal sealed record ViewerOptions
           --procedural        use the procedural stand-in source instead of a model
           --size N            texture size in pixels (default 128)
           --steps 1|2         network evaluations per texture (default 1)
+          --precision P       auto (bf16 where the CPU has native bf16, else fp32), fp32 or bf16 (default auto)
           --class NAME        class to generate (default: the first)
           --seed N            noise seed (default 1)
           --frames N          frames to render, then exit (headless default 60; window: until Esc)
@@ -53,6 +57,16 @@ internal sealed record ViewerOptions
                 "--size" => o with { Size = Int(8, 4096) },
                 "--steps" => o with { Steps = Int(1, 2) },
                 "--class" => o with { ClassName = Value() },
+                "--precision" => o with
+                {
+                    Precision = Value() switch
+                    {
+                        "auto" => NetworkPrecision.Auto,
+                        "fp32" => NetworkPrecision.Float32,
+                        "bf16" => NetworkPrecision.BFloat16,
+                        var v => throw new ArgumentException($"--precision expects auto, fp32 or bf16, got '{v}'."),
+                    },
+                },
                 "--frames" => o with { Frames = Int(1, int.MaxValue) },
                 "--out" => o with { OutputDirectory = Value() },
                 "--headless" => o with { Headless = true },

@@ -1,4 +1,5 @@
 using ConsistencyModels.IO;
+using ConsistencyModels.Networks;
 using ConsistencyModels.Sampling;
 using static TorchSharp.torch;
 
@@ -43,7 +44,7 @@ public class TextureGeneratorTests
     [TestCase(2, 1, 123456789UL, 12, 12)]
     public void OutputEqualsModelSamplerForSeedStepsAndClass(int steps, int classIndex, ulong seed, int width, int height)
     {
-        using var generator = new TextureGenerator(modelPath, CPU);
+        using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         var request = new TextureRequest(width, height, classIndex, steps, seed, 0);
         var actual = Generate(generator, request);
         var expected = Reference(request);
@@ -71,7 +72,7 @@ public class TextureGeneratorTests
     [Test]
     public void SameSeedTwiceGivesTheIdenticalTextureEvenWithOtherSeedsInBetween()
     {
-        using var generator = new TextureGenerator(modelPath, CPU);
+        using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         var request = new TextureRequest(8, 8, 1, 2, 42, 0);
         var first = Generate(generator, request);
         for (ulong s = 0; s < 5; s++) Generate(generator, request with { Seed = 100 + s, Steps = 1 + (int)(s % 2) });
@@ -81,7 +82,7 @@ public class TextureGeneratorTests
     [Test]
     public void DifferentClassOrSeedGivesADifferentTexture()
     {
-        using var generator = new TextureGenerator(modelPath, CPU);
+        using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         var request = new TextureRequest(8, 8, 0, 1, 42, 0);
         var baseline = Generate(generator, request);
         Assert.That(MaxAbsDiff(Generate(generator, request with { ClassIndex = 1 }), baseline), Is.GreaterThan(1e-3), "class");
@@ -92,7 +93,7 @@ public class TextureGeneratorTests
     [Test]
     public void ResizingReallocatesOnlyOnSizeChangeAndStaysExact()
     {
-        using var generator = new TextureGenerator(modelPath, CPU);
+        using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         TextureRequest[] requests =
         [
             new(16, 16, 0, 1, 3, 0), new(16, 16, 0, 2, 4, 0), new(8, 24, 2, 2, 5, 0), new(8, 24, 1, 1, 6, 0), new(16, 16, 0, 1, 3, 0),
@@ -106,7 +107,7 @@ public class TextureGeneratorTests
     [Test]
     public void WholePhasesAreTheNextSeedsAndFractionsMoveSmoothlyBetween()
     {
-        using var generator = new TextureGenerator(modelPath, CPU);
+        using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         var request = new TextureRequest(8, 8, 0, 2, 10, 0);
         var at0 = Generate(generator, request);
         var at1 = Generate(generator, request with { Phase = 1 });
@@ -126,7 +127,7 @@ public class TextureGeneratorTests
     [Test]
     public void BadRequestsAreRejectedWithClearMessages()
     {
-        using var generator = new TextureGenerator(modelPath, CPU);
+        using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         var buffer = new float[3 * 16 * 16];
         var e = Assert.Throws<ArgumentException>(() => generator.Generate(new TextureRequest(15, 16, 0, 1, 1, 0), buffer));
         Assert.That(e!.Message, Does.Contain("multiples of its downsampling factor 2"));
@@ -153,7 +154,7 @@ public class TextureGeneratorTests
     public void StreamConstructorLoadsTheSameModel()
     {
         using var stream = File.OpenRead(modelPath);
-        using var generator = new TextureGenerator(stream, "tiny (stream)", CPU);
+        using var generator = new TextureGenerator(stream, "tiny (stream)", CPU, NetworkPrecision.Float32);
         var request = new TextureRequest(8, 8, 2, 1, 7, 0);
         Assert.That(Generate(generator, request), Is.EqualTo(Reference(request)).Within(1e-6).AsCollection);
         Assert.That(generator.ClassNames, Is.EqualTo(TestModels.ClassNames).AsCollection);
@@ -180,7 +181,7 @@ public class TextureGeneratorTests
     [Test]
     public void RuntimeStagesAllocateNoManagedMemoryInSteadyState()
     {
-        using var generator = new TextureGenerator(modelPath, CPU);
+        using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         var request = new TextureRequest(16, 16, 1, 2, 5, 0);
         var destination = new float[request.PlanarLength];
         using var output = rand(1, 3, 16, 16) * 4 - 2;
@@ -206,7 +207,7 @@ public class TextureGeneratorTests
     {
         // The network forward allocates TorchSharp's managed Tensor wrappers (one per op) and the dispose scope;
         // that is outside the runtime's control, so this asserts it is bounded and does not grow, not zero.
-        using var generator = new TextureGenerator(modelPath, CPU);
+        using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         var request = new TextureRequest(8, 8, 0, 2, 5, 0);
         var destination = new float[request.PlanarLength];
         long Window(int start)
@@ -232,7 +233,7 @@ public class TextureGeneratorTests
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var before = Tensor.TotalCount;
-        var generator = new TextureGenerator(loaded, ownsModel: false);
+        var generator = new TextureGenerator(loaded, ownsModel: false, precision: NetworkPrecision.Float32);
         var destination = new float[3 * 16 * 16];
         generator.Generate(new TextureRequest(16, 16, 0, 2, 1, 0.5), destination);
         generator.Generate(new TextureRequest(8, 8, 0, 2, 1, 0.5), destination);
@@ -242,5 +243,39 @@ public class TextureGeneratorTests
         Assert.Throws<ObjectDisposedException>(() => generator.Generate(new TextureRequest(8, 8, 0, 1, 1, 0), destination));
         generator.Dispose(); // idempotent
         Assert.That(loaded.Model.parameters().First().IsInvalid, Is.False, "a borrowed model stays usable");
+    }
+
+    [Test]
+    public void AutoPrecisionIsBFloat16ExactlyWhenTheCpuHasNativeBf16()
+    {
+        var expected = NetworkPrecisions.CpuHasNativeBFloat16 ? NetworkPrecision.BFloat16 : NetworkPrecision.Float32;
+        TestContext.Out.WriteLine($"native bf16: {NetworkPrecisions.CpuHasNativeBFloat16}");
+        Assert.That(NetworkPrecisions.Resolve(NetworkPrecision.Auto, CPU), Is.EqualTo(expected));
+        Assert.That(NetworkPrecisions.Resolve(NetworkPrecision.Float32, CPU), Is.EqualTo(NetworkPrecision.Float32));
+        Assert.That(NetworkPrecisions.Resolve(NetworkPrecision.BFloat16, CPU), Is.EqualTo(NetworkPrecision.BFloat16));
+        using var generator = new TextureGenerator(modelPath, CPU);
+        Assert.That(generator.Precision, Is.EqualTo(expected));
+        Assert.That(generator.Description, Does.EndWith(NetworkPrecisions.ShortName(expected)));
+    }
+
+    [TestCase(1)]
+    [TestCase(2)]
+    public void BFloat16TextureStaysCloseToFloat32AndIsDeterministic(int steps)
+    {
+        using var fp32 = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
+        using var bf16 = new TextureGenerator(modelPath, CPU, NetworkPrecision.BFloat16);
+        Assert.That(bf16.Model.parameters().All(p => p.dtype == ScalarType.BFloat16), "the network really runs in bf16");
+        var request = new TextureRequest(16, 16, 1, steps, 42, 0);
+        var exact = Generate(fp32, request);
+        var reduced = Generate(bf16, request);
+        double max = MaxAbsDiff(exact, reduced);
+        double mean = exact.Zip(reduced, (x, y) => (double)Math.Abs(x - y)).Average();
+        TestContext.Out.WriteLine($"{steps} step(s): max |bf16 − fp32| = {max:E2}, mean {mean:E2}");
+        Assert.That(max, Is.GreaterThan(0), "bf16 rounding must show somewhere");
+        // bf16 keeps 8 significant bits (relative step 2^-8 ≈ 0.004); through the network that adds up to about one
+        // RGBA8 level (2/255 ≈ 0.008) on average; the bound leaves room for other random weights.
+        Assert.That(mean, Is.LessThan(0.016));
+        Assert.That(max, Is.LessThan(0.08));
+        Assert.That(Generate(bf16, request), Is.EqualTo(reduced).AsCollection, "same seed, same texture");
     }
 }

@@ -21,6 +21,10 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     private readonly Conv2d? skip;
     private readonly AttentionBlock? attn;
 
+    // addcmul's value as a Scalar that lives as long as the process: an implicit `1` makes a temporary native
+    // Scalar whose finalizer can run while libtorch still reads it (seen as a crash in toFloat after ~1000 steps).
+    private static readonly Scalar One = 1.0.ToScalar();
+
     public ResBlock(int inChannels, int outChannels, int embChannels, double dropoutP, bool circular, bool attention)
         : base("ResBlock")
     {
@@ -48,7 +52,7 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         var h = conv0.forward(nn.functional.silu(norm0.forward(x)));
         var p = affine.forward(emb).unsqueeze(-1).unsqueeze(-1);
         var scaleShift = p.chunk(2, 1);
-        h = nn.functional.silu(torch.addcmul(scaleShift[1], norm1.forward(h), scaleShift[0] + 1, 1));
+        h = nn.functional.silu(torch.addcmul(scaleShift[1], norm1.forward(h), scaleShift[0] + 1, One));
         h = conv1.forward(dropout.forward(h));
         h = h + (skip is not null ? skip.forward(x) : x);
         if (attn is not null) h = attn.forward(h);

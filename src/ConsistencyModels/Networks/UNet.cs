@@ -96,7 +96,8 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <summary>
     /// F(x; c_noise, class). <paramref name="x"/> is [B, InChannels, H, W] (already scaled by c_in),
     /// <paramref name="cNoise"/> is [B] (= ¼·ln σ), <paramref name="classLabels"/> is int64 [B] in
-    /// [0, ClassCount) for a class-conditional network and null otherwise. Returns [B, OutChannels, H, W].
+    /// [0, ClassCount) for a class-conditional network and null otherwise. Returns [B, OutChannels, H, W] in the
+    /// type of the weights (inputs are cast to it).
     /// </summary>
     /// <exception cref="ArgumentException">Shapes, sizes or labels do not fit the configuration.</exception>
     public override Tensor forward(Tensor x, Tensor cNoise, Tensor? classLabels)
@@ -104,8 +105,12 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         CheckInputs(x, cNoise, classLabels);
         using var scope = NewDisposeScope();
         var cfg = Config;
+        // Compute in the weights' type (float32, or bfloat16 for inference, see NetworkPrecision); the output is
+        // in that type too and the preconditioning casts it back.
+        var dtype = conv_in.weight!.dtype;
+        x = x.to(dtype);
 
-        var emb = map_noise.forward(cNoise.to(x.dtype).to(x.device));
+        var emb = map_noise.forward(cNoise.to(dtype).to(x.device));
         emb = map_layer1.forward(nn.functional.silu(map_layer0.forward(emb)));
         if (map_label is not null)
             emb = emb + map_label.forward(classLabels!);
