@@ -24,6 +24,8 @@ internal sealed class EvalCli
         "Also score a second, disjoint set of real crops: the floor the metrics can reach.");
     private readonly Option<int> seed = OptionKit.Int("--seed", "Random seed (samples and real crops).", 0, "S");
     private readonly Option<ComputeDevice?> device = OptionKit.Choice<ComputeDevice>("--device", "Compute device (default: cpu).");
+    private readonly Option<PrecisionKind?> precision = OptionKit.Choice<PrecisionKind>("--precision",
+        "Number format of the network while sampling: fp32 (default, as trained) or bf16 (as the runtime runs on CPUs with native bf16).");
 
     public EvalCli()
     {
@@ -41,6 +43,7 @@ internal sealed class EvalCli
         Command.Add(real);
         Command.Add(seed);
         Command.Add(device);
+        Command.Add(precision);
     }
 
     public Command Command { get; }
@@ -61,6 +64,7 @@ internal sealed class EvalCli
             Teacher: result.GetValue(teacher),
             Real: result.GetValue(real),
             Seed: result.GetValue(seed),
-            Device: result.GetValue(device) ?? ComputeDevice.Cpu);
+            Device: result.GetValue(device) ?? ComputeDevice.Cpu,
+            Precision: result.GetValue(precision) ?? PrecisionKind.Float32);
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ConsistencyModels.Data;
 using ConsistencyModels.IO;
 using ConsistencyModels.Metrics;
+using ConsistencyModels.Networks;
 using ConsistencyModels.Sampling;
 using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;
@@ -43,6 +44,8 @@ public static class EvalCommand
         var total = Stopwatch.StartNew();
         var device = ToolDevice.Resolve(options.Device);
         using var loaded = ModelFile.Load(options.Model, device);
+        if (options.Precision == PrecisionKind.BFloat16)
+            loaded.Model.to(NetworkPrecisions.ScalarType(NetworkPrecision.BFloat16));
         var metadata = loaded.Metadata;
         var choice = SamplingChoice.Resolve(options.Model, metadata, options.Sampler, options.Steps);
         ModelChecks.Size("--size", options.Size, options.Model, metadata.Config);
@@ -112,6 +115,7 @@ public static class EvalCommand
         json["count"] = options.Count;
         json["size"] = options.Size;
         json["seed"] = options.Seed;
+        json["precision"] = CliNames.Of(options.Precision);
         json["data"] = options.Data;
         if (odeError is double e)
         {

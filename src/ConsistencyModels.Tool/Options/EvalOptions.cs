@@ -13,6 +13,7 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Real">Also score a second disjoint set of real crops (the SWD floor).</param>
 /// <param name="Seed">Random seed.</param>
 /// <param name="Device">Compute device.</param>
+/// <param name="Precision">Number format of the network while sampling.</param>
 public sealed record EvalOptions(
     string Model,
     string Data,
@@ -25,4 +26,5 @@ public sealed record EvalOptions(
     string? Teacher,
     bool Real,
     int Seed,
-    ComputeDevice Device);
+    ComputeDevice Device,
+    PrecisionKind Precision = PrecisionKind.Float32);

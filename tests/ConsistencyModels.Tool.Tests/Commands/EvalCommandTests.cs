@@ -69,6 +69,25 @@ public class EvalCommandTests : SingleThreadFixture
     }
 
     [Test]
+    public void Bf16PrecisionScoresTheSameSamplesUpToRounding()
+    {
+        using var tmp = new TempFolder();
+        string teacher = TestModels.Save(tmp.File("t.safetensors"), ModelKind.Teacher);
+        string model = TestModels.Save(tmp.File("s.safetensors"), ModelKind.Consistency);
+        var fp32 = Eval(tmp, model, tmp.File("a.json"), "--teacher", teacher);
+        var bf16 = Eval(tmp, model, tmp.File("b.json"), "--teacher", teacher, "--precision", "bf16");
+        Assert.That((string)fp32["precision"]!, Is.EqualTo("fp32"));
+        Assert.That((string)bf16["precision"]!, Is.EqualTo("bf16"));
+        double e32 = (double)fp32["ode_error"]!, e16 = (double)bf16["ode_error"]!;
+        TestContext.Out.WriteLine($"ODE error fp32 {e32:E3}, bf16 {e16:E3}; SWD {(double)fp32["swd_mean"]!:F2} vs {(double)bf16["swd_mean"]!:F2}");
+        Assert.That(e16, Is.Not.EqualTo(e32), "bf16 really changes the arithmetic");
+        Assert.That(Math.Abs(e16 - e32), Is.LessThan(0.05 * e32 + 0.01), "same samples up to bf16 rounding");
+        var bad = CliHarness.RunReal(["eval", "--model", model, "--data", TestModels.DataFolder, "--precision", "fp8"]);
+        Assert.That(bad.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(bad.Stderr + bad.Stdout, Does.Contain("fp32 or bf16"));
+    }
+
+    [Test]
     public void TeacherAddsOdeErrorForAConsistencyModel()
     {
         using var tmp = new TempFolder();
