@@ -24,6 +24,8 @@ internal sealed class EvalCli
         "Also score a second, disjoint set of real crops: the floor the metrics can reach.");
     private readonly Option<int> seed = OptionKit.Int("--seed", "Random seed (samples and real crops).", 0, "S");
     private readonly Option<ComputeDevice?> device = OptionKit.Choice<ComputeDevice>("--device", "Compute device (default: cpu).");
+    private readonly Option<double?> churn = OptionKit.OptionalDouble("--churn",
+        "S_churn of --sampler stochastic (EDM's noise injection per step; 0 = Heun). Default: 40.");
     private readonly Option<PrecisionKind?> precision = OptionKit.Choice<PrecisionKind>("--precision",
         "Number format of the network while sampling: fp32 (default, as trained) or bf16 (as the runtime runs on CPUs with native bf16).");
 
@@ -44,9 +46,18 @@ internal sealed class EvalCli
         Command.Add(seed);
         Command.Add(device);
         Command.Add(precision);
+        Command.Add(churn);
     }
 
     public Command Command { get; }
+
+    private static double? ChurnFor(double? value, SamplerKind? sampler)
+    {
+        if (value is null) return null;
+        if (sampler != SamplerKind.Stochastic)
+            throw new CmException("--churn applies to --sampler stochastic only");
+        return value.Value >= 0 ? value : throw new CmException($"--churn must be ≥ 0, got {value.Value}");
+    }
 
     public EvalOptions Bind(ParseResult result)
     {
@@ -65,6 +76,7 @@ internal sealed class EvalCli
             Real: result.GetValue(real),
             Seed: result.GetValue(seed),
             Device: result.GetValue(device) ?? ComputeDevice.Cpu,
-            Precision: result.GetValue(precision) ?? PrecisionKind.Float32);
+            Precision: result.GetValue(precision) ?? PrecisionKind.Float32,
+            Churn: ChurnFor(result.GetValue(churn), result.GetValue(sampler)));
     }
 }

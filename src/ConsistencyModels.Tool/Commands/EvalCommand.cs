@@ -62,7 +62,8 @@ public static class EvalCommand
         progress.Start("eval samples", options.Count);
         var clock = Stopwatch.StartNew();
         using var raw = ModelSampler.GenerateBatched(loaded.Model, metadata, choice.Sampler, choice.Steps, options.Count,
-            options.Size, options.Size, labels, options.Seed, SampleCommand.BatchSize, clamp: false, progress: Reporter(progress, cancellation));
+            options.Size, options.Size, labels, options.Seed, SampleCommand.BatchSize, clamp: false, progress: Reporter(progress, cancellation),
+            churn: options.Churn ?? ModelSampler.DefaultChurn);
         double sampleSeconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
         using var samples = raw.clamp(-1, 1);
@@ -116,6 +117,7 @@ public static class EvalCommand
         json["size"] = options.Size;
         json["seed"] = options.Seed;
         json["precision"] = CliNames.Of(options.Precision);
+        if (choice.Sampler == Sampling.SamplerKind.Stochastic) json["churn"] = options.Churn ?? ModelSampler.DefaultChurn;
         json["data"] = options.Data;
         if (odeError is double e)
         {

@@ -14,6 +14,7 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Seed">Random seed.</param>
 /// <param name="Device">Compute device.</param>
 /// <param name="Precision">Number format of the network while sampling.</param>
+/// <param name="Churn">S_churn of the stochastic sampler; null = its default.</param>
 public sealed record EvalOptions(
     string Model,
     string Data,
@@ -27,4 +28,5 @@ public sealed record EvalOptions(
     bool Real,
     int Seed,
     ComputeDevice Device,
-    PrecisionKind Precision = PrecisionKind.Float32);
+    PrecisionKind Precision = PrecisionKind.Float32,
+    double? Churn = null);

@@ -12,6 +12,9 @@ namespace ConsistencyModels.Sampling;
 /// </summary>
 public static class ModelSampler
 {
+    /// <summary>S_churn of the stochastic sampler unless told otherwise (EDM's ImageNet-64 setting).</summary>
+    public const double DefaultChurn = 40;
+
     /// <summary>Samples per batch of <see cref="GenerateBatched"/> unless told otherwise.</summary>
     public const int DefaultBatchSize = 16;
 
@@ -97,9 +100,10 @@ public static class ModelSampler
     /// <param name="batchSize">Samples per network call.</param>
     /// <param name="clamp">Clamp to [-1, 1] (false keeps the raw sampler output, e.g. to measure ODE errors).</param>
     /// <param name="progress">Called after each batch with the number of samples done.</param>
+    /// <param name="churn">S_churn of the stochastic sampler (other samplers ignore it).</param>
     public static Tensor GenerateBatched(PreconditionedNetwork model, ModelMetadata metadata, SamplerKind sampler, int steps,
         int count, int height, int width, Tensor? labels, long seed, int batchSize = DefaultBatchSize, bool clamp = true,
-        Action<int>? progress = null)
+        Action<int>? progress = null, double churn = DefaultChurn)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -115,7 +119,7 @@ public static class ModelSampler
                 using var scope = NewDisposeScope();
                 int n = Math.Min(batchSize, count - start);
                 var batchLabels = labels?.narrow(0, start, n);
-                var batch = GenerateOne(model, metadata, sampler, steps, n, height, width, batchLabels, BatchSeed(seed, k), clamp);
+                var batch = GenerateOne(model, metadata, sampler, steps, n, height, width, batchLabels, BatchSeed(seed, k), clamp, churn);
                 result.narrow(0, start, n).copy_(batch.to(ScalarType.Float32).cpu());
                 progress?.Invoke(start + n);
             }
@@ -144,8 +148,9 @@ public static class ModelSampler
     }
 
     private static Tensor GenerateOne(PreconditionedNetwork model, ModelMetadata metadata, SamplerKind sampler, int steps,
-        int count, int height, int width, Tensor? labels, long seed, bool clamp)
+        int count, int height, int width, Tensor? labels, long seed, bool clamp, double churn = DefaultChurn)
     {
+        Guard.NonNegative(churn, nameof(churn));
         ArgumentNullException.ThrowIfNull(model);
         Guard.AtLeast(count, 1, nameof(count));
         metadata.Config.ValidateImageSize(height, width);
@@ -178,7 +183,7 @@ public static class ModelSampler
                 break;
             case SamplerKind.Stochastic:
                 result = EdmStochasticSampler.Sample(denoiser, z * metadata.SigmaMax, OdeGrid(metadata, steps),
-                    sChurn: 40, sTmin: 0.05, sTmax: 50, sNoise: 1.003, generator: generator);
+                    sChurn: churn, sTmin: 0.05, sTmax: 50, sNoise: 1.003, generator: generator);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(sampler), sampler, "unknown sampler");

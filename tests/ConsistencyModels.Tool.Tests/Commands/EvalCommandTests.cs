@@ -88,6 +88,22 @@ public class EvalCommandTests : SingleThreadFixture
     }
 
     [Test]
+    public void StochasticWithZeroChurnIsHeunAndChurnNeedsTheStochasticSampler()
+    {
+        using var tmp = new TempFolder();
+        string teacher = TestModels.Save(tmp.File("t.safetensors"), ModelKind.Teacher);
+        var heun = Eval(tmp, teacher, tmp.File("h.json"), "--sampler", "heun", "--steps", "4");
+        var zero = Eval(tmp, teacher, tmp.File("z.json"), "--sampler", "stochastic", "--steps", "4", "--churn", "0");
+        var churned = Eval(tmp, teacher, tmp.File("c.json"), "--sampler", "stochastic", "--steps", "4", "--churn", "40");
+        Assert.That((double)zero["swd_mean"]!, Is.EqualTo((double)heun["swd_mean"]!), "S_churn = 0 adds no noise: Heun");
+        Assert.That((double)zero["churn"]!, Is.EqualTo(0.0));
+        Assert.That((double)churned["swd_mean"]!, Is.Not.EqualTo((double)heun["swd_mean"]!));
+        var bad = CliHarness.RunReal(["eval", "--model", teacher, "--data", TestModels.DataFolder, "--sampler", "heun", "--churn", "5"]);
+        Assert.That(bad.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(bad.Stderr + bad.Stdout, Does.Contain("--churn applies to --sampler stochastic only"));
+    }
+
+    [Test]
     public void TeacherAddsOdeErrorForAConsistencyModel()
     {
         using var tmp = new TempFolder();
