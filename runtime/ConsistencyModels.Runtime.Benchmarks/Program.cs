@@ -2,9 +2,12 @@ using BenchmarkDotNet.Running;
 using ConsistencyModels.Runtime.Benchmarks;
 
 // Default: the quick runtime budget run (QuickBench). --bdn [BenchmarkDotNet args]: the BenchmarkDotNet suites.
+// --forward-loop SECONDS [--size N] [--precision fp32|bf16]: frames only, for a profiler (tools/perf-overhead.sh).
 if (args.Length > 0 && args[0] == "--bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(GenerateBenchmarks).Assembly).Run(args[1..]);
     return 0;
 }
+if (args.Length > 1 && args[0] == "--forward-loop")
+    return ForwardLoop.Run(args, double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
 return QuickBench.Run(args);

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using System.Globalization;
+using ConsistencyModels.Networks;
+using static TorchSharp.torch;
+
+namespace ConsistencyModels.Runtime.Benchmarks;
+
+/// <summary>
+/// <c>--forward-loop SECONDS [--size N] [--precision fp32|bf16]</c>: nothing but 1-step frames of the default model (or
+/// Small with random weights) for a profiler to sample (tools/perf-overhead.sh splits the time between libtorch,
+/// .NET and the TorchSharp binding). Prints frames per second at the end.
+/// </summary>
+internal static class ForwardLoop
+{
+    public static int Run(string[] args, double seconds)
+    {
+        int size = Value(args, "--size") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 128;
+        var precision = Value(args, "--precision") == "bf16" ? NetworkPrecision.BFloat16 : NetworkPrecision.Float32;
+        if (Value(args, "--threads") is { } t) set_num_threads(int.Parse(t, CultureInfo.InvariantCulture));
+        using var generator = TextureGenerator.HasDefaultModel
+            ? TextureGenerator.LoadDefault(CPU, precision)
+            : new TextureGenerator(BenchModels.Save(UNetConfig.Small, "small"), CPU, precision);
+        var destination = new float[3 * size * size];
+        int frames = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+            generator.Generate(new TextureRequest(size, size, frames % 8, 1, 1, frames++ / 60.0), destination);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"forward loop: {generator.Description}, {size}², {frames} frames in {clock.Elapsed.TotalSeconds:F1} s = {frames / clock.Elapsed.TotalSeconds:F2}/s"));
+        return 0;
+    }
+
+    private static string? Value(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
