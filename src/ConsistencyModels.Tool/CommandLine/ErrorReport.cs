@@ -25,7 +25,7 @@ internal static partial class ErrorReport
                 => (OneLine(error.Message), ExitCodes.Failure),
             _ when error.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal)
                 => (OneLine(error.Message), ExitCodes.Failure),
-            _ => ($"internal error: {error.GetType().Name}: {OneLine(error.Message)} (run with --verbose or CM_DEBUG=1 for details)",
+            _ => ($"internal error: {error.GetType().Name}: {OneLine(WithoutNativeTrace(error.Message))} (run with --verbose or CM_DEBUG=1 for details)",
                 ExitCodes.Internal),
         };
     }
@@ -42,6 +42,18 @@ internal static partial class ErrorReport
 
     /// <summary>Collapses a message onto one line.</summary>
     public static string OneLine(string message) => Whitespace().Replace(message, " ").Trim();
+
+    /// <summary>libtorch appends its C++ stack ("Exception raised from ... frame #0: ...") to its messages: keep the
+    /// sentence, drop the frames (they are in the --verbose output).</summary>
+    public static string WithoutNativeTrace(string message)
+    {
+        foreach (var marker in new[] { " (Could this error message be improved?", "Exception raised from " })
+        {
+            int cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+        }
+        return message;
+    }
 
     private static Exception Unwrap(Exception error)
     {

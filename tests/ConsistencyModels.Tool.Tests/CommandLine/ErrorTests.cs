@@ -155,6 +155,19 @@ public class ErrorTests
     }
 
     [Test]
+    public void LibtorchErrorsLoseTheirNativeFrames()
+    {
+        var harness = new CliHarness();
+        harness.Handlers.Behavior = () => throw new System.Runtime.InteropServices.ExternalException(
+            "Expected false to be true, but got false. (Could this error message be improved? If so, please report an enhancement "
+            + "request to PyTorch.) Exception raised from toFloat at /pytorch/c10/core/Scalar.h:140 (most recent call first):\n"
+            + "frame #0: c10::Error::Error(c10::SourceLocation) + 0xb0 (0x7f58 in libc10.so)\nframe #1: THSTensor_addcmul + 0x6c");
+        var line = SingleError(harness.Run("bench"), ExitCodes.Internal);
+        Assert.That(line, Is.EqualTo("error: internal error: ExternalException: Expected false to be true, but got false. "
+            + "(run with --verbose or CM_DEBUG=1 for details)"));
+    }
+
+    [Test]
     public void DebugModeAddsTheStackTrace()
     {
         var harness = new CliHarness();
