@@ -272,10 +272,10 @@ public class TextureGeneratorTests
         double mean = exact.Zip(reduced, (x, y) => (double)Math.Abs(x - y)).Average();
         TestContext.Out.WriteLine($"{steps} step(s): max |bf16 − fp32| = {max:E2}, mean {mean:E2}");
         Assert.That(max, Is.GreaterThan(0), "bf16 rounding must show somewhere");
-        // bf16 keeps 8 significant bits (relative step 2^-8 ≈ 0.004); through the network that adds up to about one
-        // RGBA8 level (2/255 ≈ 0.008) on average; the bound leaves room for other random weights.
-        Assert.That(mean, Is.LessThan(0.016));
-        Assert.That(max, Is.LessThan(0.08));
+        // bf16 keeps 8 significant bits (relative step 2^-8 ≈ 0.004); through the network that stays below one
+        // RGBA8 level (2/255 ≈ 0.008) on average (measured ≈ 0.003 with the noise embedding kept in float32).
+        Assert.That(mean, Is.LessThan(0.008));
+        Assert.That(max, Is.LessThan(0.05));
         Assert.That(Generate(bf16, request), Is.EqualTo(reduced).AsCollection, "same seed, same texture");
     }
 }

@@ -8,7 +8,9 @@ namespace ConsistencyModels.Networks;
 /// Positional: frequencies (1/10000)^(k/(channels/2)), input scaled by 1000 as the consistency-models reference
 /// code does for c_noise = ¼·ln σ (github:openai/consistency_models, karras_diffusion.py), so the frequencies
 /// cover the range of c_noise. Fourier: fixed random frequencies ~ N(0, 16²) times 2π (EDM FourierEmbedding),
-/// kept as a buffer so they are saved with the weights.
+/// kept as a buffer so they are saved with the weights. The frequencies never drop below float32: arguments reach
+/// ≈ 1000, where a bfloat16 frequency (8 significant bits) would be off by radians, so a network converted to bf16
+/// keeps this layer in float32 and the caller casts its output.
 /// </summary>
 internal sealed class NoiseEmbedding : nn.Module<Tensor, Tensor>
 {
@@ -35,6 +37,19 @@ internal sealed class NoiseEmbedding : nn.Module<Tensor, Tensor>
         }
         RegisterComponents();
     }
+
+    /// <summary>Converts to float64 (more precise) but ignores conversions to narrower types.</summary>
+    protected override nn.Module _to(ScalarType dtype, bool non_blocking) =>
+        KeepsPrecision(dtype) ? this : base._to(dtype, non_blocking);
+
+    /// <inheritdoc cref="_to(ScalarType, bool)"/>
+    protected override nn.Module _to(Device device, ScalarType dtype, bool non_blocking) =>
+        base._to(device, KeepsPrecision(dtype) ? freqs.dtype : dtype, non_blocking);
+
+    private static bool KeepsPrecision(ScalarType dtype) => dtype is not (ScalarType.Float32 or ScalarType.Float64);
+
+    /// <summary>The frequencies' type (float32 or float64, whatever the rest of the network runs in).</summary>
+    public ScalarType FrequencyType => freqs.dtype;
 
     public override Tensor forward(Tensor cNoise)
     {

@@ -110,7 +110,8 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var dtype = conv_in.weight!.dtype;
         x = x.to(dtype);
 
-        var emb = map_noise.forward(cNoise.to(dtype).to(x.device));
+        // The sinusoidal embedding is computed in at least float32 (see NoiseEmbedding), then cast.
+        var emb = map_noise.forward(cNoise.to(x.device)).to(dtype);
         emb = map_layer1.forward(nn.functional.silu(map_layer0.forward(emb)));
         if (map_label is not null)
             emb = emb + map_label.forward(classLabels!);

@@ -141,6 +141,33 @@ public class UNetTests
         Assert.That((y0 - y2).abs().max().item<float>(), Is.GreaterThan(1e-3f));
     }
 
+    [TestCase(NoiseEmbeddingKind.Positional)]
+    [TestCase(NoiseEmbeddingKind.Fourier)]
+    public void Bf16NetworkComputesTheNoiseEmbeddingInFloat32(NoiseEmbeddingKind kind)
+    {
+        using var net = RandomNet(UNetConfig.Tiny with { NoiseEmbedding = kind });
+        var embedding = net.named_modules().Single(m => m.name == "map_noise").module;
+        using var c = tensor(new float[] { 0.25f * MathF.Log(80f), -1.5f });
+        using var exact = ((nn.Module<Tensor, Tensor>)embedding).forward(c);
+        using var x = randn(2, 3, 8, 8);
+        using var fp32 = net.forward(x, c, null);
+        net.to(ScalarType.BFloat16);
+        Assert.That(net.named_buffers().Single(b => b.name.EndsWith("freqs")).buffer.dtype, Is.EqualTo(ScalarType.Float32),
+            "arguments reach ≈ 1000 rad: bf16 frequencies would be off by radians");
+        Assert.That(net.parameters().All(p => p.dtype == ScalarType.BFloat16));
+        using var after = ((nn.Module<Tensor, Tensor>)embedding).forward(c);
+        Assert.That((after - exact).abs().max().item<float>(), Is.EqualTo(0f));
+        // The network takes float32 input, computes in bf16 and returns bf16 close to the float32 result.
+        using var bf16 = net.forward(x, c, null);
+        Assert.That(bf16.dtype, Is.EqualTo(ScalarType.BFloat16));
+        double err = (bf16.to(ScalarType.Float32) - fp32).abs().max().item<float>();
+        double scale = fp32.abs().max().item<float>();
+        TestContext.Out.WriteLine($"max |bf16 − fp32| = {err:E2} of max |F| = {scale:F2}");
+        Assert.That(err, Is.LessThan(0.05 * scale));
+        net.to(ScalarType.Float64);
+        Assert.That(net.named_buffers().Single(b => b.name.EndsWith("freqs")).buffer.dtype, Is.EqualTo(ScalarType.Float64), "float64 is honoured");
+    }
+
     [Test]
     public void NoiseLevelChangesTheOutput()
     {
