@@ -48,6 +48,9 @@ internal sealed class NoiseEmbedding : nn.Module<Tensor, Tensor>
 
     private static bool KeepsPrecision(ScalarType dtype) => dtype is not (ScalarType.Float32 or ScalarType.Float64);
 
+    /// <summary>The factor c_noise is multiplied by before the frequencies.</summary>
+    public double InputScale => inputScale;
+
     /// <summary>The frequencies' type (float32 or float64, whatever the rest of the network runs in).</summary>
     public ScalarType FrequencyType => freqs.dtype;
 

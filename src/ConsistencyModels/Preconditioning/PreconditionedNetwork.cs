@@ -63,6 +63,23 @@ public abstract class PreconditionedNetwork : nn.Module<Tensor, Tensor, Tensor?,
     }
 
     /// <summary>
+    /// The coefficients <see cref="forward"/> uses at one noise level σ, computed the same way (in float64, then cast
+    /// to <paramref name="type"/>): c_in, c_skip and c_out as [1, 1, 1, 1] and c_noise as [1], on
+    /// <paramref name="device"/>. For compiled forwards (<see cref="TorchScriptDenoiser"/>) that must match this one.
+    /// </summary>
+    public PreconditioningCoefficients CoefficientsAt(double sigma, ScalarType type, Device device)
+    {
+        Guard.Positive(sigma);
+        using var scope = NewDisposeScope();
+        var s = full(1, sigma, ScalarType.Float64, device);
+        Tensor Col(Tensor t) => t.to(type).reshape(1, 1, 1, 1);
+        var result = new PreconditioningCoefficients(
+            Col(EdmCoefficients.CIn(s, SigmaData)), Col(CSkip(s)), Col(COut(s)), EdmCoefficients.CNoise(s).to(type));
+        result.MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>
     /// This network as a <see cref="Denoiser"/> (scalar σ shared by the batch) for the solvers and samplers.
     /// <paramref name="classLabels"/> (int64, one per sample or a single label for any batch size) is fixed for
     /// every call; null for an unconditional network. Gradients are recorded only if the caller has them enabled.
