@@ -42,18 +42,25 @@ internal static class QuickBench
         // The embedded default model when this build has it (what the runtime targets name), else the Small
         // architecture with random weights (speed does not depend on the weights).
         bool useDefault = TextureGenerator.HasDefaultModel && !args.Contains("--random-weights");
-        TextureGenerator Model(NetworkPrecision precision) =>
-            useDefault ? TextureGenerator.LoadDefault(CPU, precision) : new TextureGenerator(small, CPU, precision);
+        TextureGenerator Model(NetworkPrecision precision, bool compile) =>
+            useDefault ? TextureGenerator.LoadDefault(CPU, precision, compile) : new TextureGenerator(small, CPU, precision, compile);
         var precisions = (Arg(args, "--precision") ?? "fp32,bf16").Split(',').Select(ParsePrecision).ToArray();
+        // module: op by op through TorchSharp; compiled: one TorchScript call per evaluation (the default).
+        var forwards = (Arg(args, "--forward") ?? "compiled,module").Split(',').Select(f => f switch
+        {
+            "compiled" => true,
+            "module" => false,
+            _ => throw new ArgumentException($"--forward: expected compiled and/or module, got '{f}'"),
+        }).ToArray();
         Results["model"] = useDefault ? "default (embedded)" : "small, random weights";
         Results["nativeBFloat16"] = NetworkPrecisions.CpuHasNativeBFloat16;
         Console.WriteLine($"model: {Results["model"]}; native bf16: {NetworkPrecisions.CpuHasNativeBFloat16}");
-        var generators = precisions.Select(Model).ToArray();
+        var generators = forwards.SelectMany(compile => precisions.Select(p => Model(p, compile))).ToArray();
         try
         {
             foreach (var generator in generators)
             {
-                string tag = NetworkPrecisions.ShortName(generator.Precision);
+                string tag = Tag(generator);
                 Allocation(generator, gl, 64, tag);
                 Breakdown(generator, gl, 128, 1, 30, tag);
                 Breakdown(generator, gl, 64, 1, 50, tag);
@@ -207,12 +214,15 @@ internal static class QuickBench
                     while (clock.Elapsed.TotalSeconds < seconds || frames < 3)
                         generator.Generate(Animated(size, steps, 2 + frames++), destination);
                     double perSecond = frames / clock.Elapsed.TotalSeconds;
-                    string tag = NetworkPrecisions.ShortName(generator.Precision);
-                    result.Add(new() { ["size"] = size, ["steps"] = steps, ["precision"] = tag, ["frames"] = frames, ["texturesPerSecond"] = Math.Round(perSecond, 2), ["msPerTexture"] = Math.Round(1000 / perSecond, 2), ["load"] = LoadAverage() });
+                    string tag = Tag(generator);
+                    result.Add(new() { ["size"] = size, ["steps"] = steps, ["precision"] = NetworkPrecisions.ShortName(generator.Precision),
+                        ["forward"] = generator.IsCompiled ? "compiled" : "module", ["frames"] = frames, ["texturesPerSecond"] = Math.Round(perSecond, 2), ["msPerTexture"] = Math.Round(1000 / perSecond, 2), ["load"] = LoadAverage() });
                     Console.WriteLine($"throughput {size}² {steps} step {tag}: {perSecond:F2} textures/s ({1000 / perSecond:F1} ms), load {LoadAverage()}");
                 }
         Results["throughput"] = result;
     }
+
+    private static string Tag(TextureGenerator g) => $"{NetworkPrecisions.ShortName(g.Precision)}-{(g.IsCompiled ? "compiled" : "module")}";
 
     private static NetworkPrecision ParsePrecision(string name) => name switch
     {

@@ -37,6 +37,11 @@ namespace ConsistencyModels.Runtime;
 /// stay float32. The network is converted in place, so a <see cref="LoadedModel"/> passed in is converted too.
 /// Pass <see cref="NetworkPrecision.Float32"/> for results identical to <see cref="ModelSampler"/>.
 /// </para>
+/// <para>
+/// Compiled forward: with <c>compile: true</c> (the default) and a network without attention, each evaluation is one
+/// call of a <see cref="TorchScriptDenoiser"/> (equal to the module's forward to float rounding): ≈ 0.4 KB of managed
+/// garbage per evaluation instead of ≈ 44 KB, and no per-op TorchSharp overhead.
+/// </para>
 /// </summary>
 public sealed class TextureGenerator : ITextureSource
 {
@@ -56,6 +61,8 @@ public sealed class TextureGenerator : ITextureSource
     private readonly Scalar minusOne;
     private readonly Scalar plusOne;
     private readonly Generator generator;
+    private readonly TorchScriptDenoiser? compiled;
+    private readonly PreconditioningCoefficients? atSigmaMax, atTau;
     private readonly SeedNoise?[] cache = new SeedNoise?[CachedSeeds];
     private readonly bool onCpu;
     private Tensor? mixFirst, mixSecond;     // CPU slerp results [1, 3, H, W]
@@ -68,21 +75,22 @@ public sealed class TextureGenerator : ITextureSource
     /// <summary>Loads a consistency model file onto <paramref name="device"/> (default: <see cref="DefaultDevice"/>).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is corrupt or not a consistency model.</exception>
-    public TextureGenerator(string path, Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto)
-        : this(ModelFile.Load(path, device ?? DefaultDevice), ownsModel: true, Path.GetFileName(path), precision)
+    public TextureGenerator(string path, Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto, bool compile = true)
+        : this(ModelFile.Load(path, device ?? DefaultDevice), ownsModel: true, Path.GetFileName(path), precision, compile)
     {
     }
 
     /// <summary>Loads a consistency model from a stream (e.g. an embedded resource); <paramref name="source"/> names it in messages.</summary>
     /// <exception cref="ModelFormatException">The data is corrupt or not a consistency model.</exception>
-    public TextureGenerator(Stream stream, string source, Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto)
-        : this(ModelFile.Load(stream, source, device ?? DefaultDevice), ownsModel: true, source, precision)
+    public TextureGenerator(Stream stream, string source, Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto, bool compile = true)
+        : this(ModelFile.Load(stream, source, device ?? DefaultDevice), ownsModel: true, source, precision, compile)
     {
     }
 
     /// <summary>Wraps an already loaded consistency model (disposed with this generator when <paramref name="ownsModel"/>).</summary>
     /// <exception cref="ModelFormatException">The model is a teacher, not a consistency model.</exception>
-    public TextureGenerator(LoadedModel model, bool ownsModel = false, string? name = null, NetworkPrecision precision = NetworkPrecision.Auto)
+    public TextureGenerator(LoadedModel model, bool ownsModel = false, string? name = null, NetworkPrecision precision = NetworkPrecision.Auto,
+        bool compile = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         try
@@ -117,11 +125,18 @@ public sealed class TextureGenerator : ITextureSource
             tauTensor = full(1, TwoStepTau, ScalarType.Float64, Device);
             sigmaMaxScalar = m.SigmaMax.ToScalar();
             renoiseScalar = Math.Sqrt(TwoStepTau * TwoStepTau - m.SigmaMin * m.SigmaMin).ToScalar();
+            if (compile && TorchScriptDenoiser.Supports(m.Config))
+            {
+                compiled = new TorchScriptDenoiser(this.model);
+                atSigmaMax = this.model.CoefficientsAt(m.SigmaMax, ScalarType.Float32, Device);
+                atTau = this.model.CoefficientsAt(TwoStepTau, ScalarType.Float32, Device);
+            }
             minusOne = (-1.0).ToScalar();
             plusOne = 1.0.ToScalar();
             generator = new Generator(0, CPU);
             Description = $"model {name ?? "(in memory)"}: {(string.IsNullOrEmpty(m.Method) ? "consistency" : m.Method)}, "
-                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()} {NetworkPrecisions.ShortName(Precision)}";
+                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()} {NetworkPrecisions.ShortName(Precision)}"
+                + (compiled is null ? "" : " torchscript");
         }
         catch
         {
@@ -139,14 +154,14 @@ public sealed class TextureGenerator : ITextureSource
 
     /// <summary>Loads the default model embedded in this assembly.</summary>
     /// <exception cref="FileNotFoundException">This build does not embed the default model.</exception>
-    public static TextureGenerator LoadDefault(Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto)
+    public static TextureGenerator LoadDefault(Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto, bool compile = true)
     {
         using var stream = typeof(TextureGenerator).Assembly.GetManifestResourceStream(DefaultModelResource)
             ?? throw new FileNotFoundException(
                 $"The default model is not embedded in this build of {typeof(TextureGenerator).Assembly.GetName().Name} "
                 + $"(resource '{DefaultModelResource}' missing): train it with the cm tool into runtime/models/default.safetensors and rebuild, or pass a model file.",
                 DefaultModelResource);
-        return new TextureGenerator(stream, "default model", device, precision);
+        return new TextureGenerator(stream, "default model", device, precision, compile);
     }
 
     /// <inheritdoc />
@@ -160,6 +175,10 @@ public sealed class TextureGenerator : ITextureSource
 
     /// <summary>The network (for tests and benchmarks).</summary>
     internal PreconditionedNetwork Model => model;
+
+    /// <summary>Whether evaluations run as one compiled TorchScript call (<see cref="TorchScriptDenoiser"/>) rather than
+    /// op by op through the module.</summary>
+    public bool IsCompiled => compiled is not null;
 
     /// <summary>The precision the network runs in (resolved: Float32 or BFloat16).</summary>
     public NetworkPrecision Precision { get; }
@@ -191,10 +210,34 @@ public sealed class TextureGenerator : ITextureSource
         ObjectDisposedException.ThrowIf(disposed, this);
         Validate(request, destination.Length);
         PrepareNoise(request);
+        if (compiled is not null)
+        {
+            // One TorchScript call per evaluation and no dispose scope or grad guard objects: the weights do not
+            // require grad, so no graph is recorded, and the one or two results are freed here.
+            var result = DenoiseCompiled(request.Steps, request.ClassIndex);
+            try { CopyOut(result, destination); }
+            finally { result.Dispose(); }
+            return;
+        }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var result = Denoise(request.Steps, request.ClassIndex);
-        CopyOut(result, destination);
+        CopyOut(Denoise(request.Steps, request.ClassIndex), destination);
+    }
+
+    private Tensor DenoiseCompiled(int steps, int classIndex)
+    {
+        var label = labels.Length == 0 ? null : labels[classIndex];
+        var x = compiled!.Forward(inputFirst!, atSigmaMax!, label);
+        if (steps == 1) return x;
+        try
+        {
+            x.add_(inputSecond!);
+            return compiled.Forward(x, atTau!, label);
+        }
+        finally
+        {
+            x.Dispose();
+        }
     }
 
     /// <summary>Throws unless the request can be served into <paramref name="destinationLength"/> floats.</summary>
@@ -242,12 +285,12 @@ public sealed class TextureGenerator : ITextureSource
     internal Tensor Denoise(int steps, int classIndex)
     {
         var label = labels.Length == 0 ? null : labels[classIndex];
-        var x = model.forward(inputFirst!, sigmaMaxTensor, label);
+        var x = compiled is null ? model.forward(inputFirst!, sigmaMaxTensor, label) : compiled.Forward(inputFirst!, atSigmaMax!, label);
         if (steps == 2)
         {
             // x + √(τ²−ε²)·z′ (ConsistencySampler.Step), in place on the forward's own output.
             x.add_(inputSecond!);
-            x = model.forward(x, tauTensor, label);
+            x = compiled is null ? model.forward(x, tauTensor, label) : compiled.Forward(x, atTau!, label);
         }
         return x;
     }
@@ -326,6 +369,9 @@ public sealed class TextureGenerator : ITextureSource
         minusOne.Dispose();
         plusOne.Dispose();
         generator.Dispose();
+        compiled?.Dispose();
+        atSigmaMax?.Dispose();
+        atTau?.Dispose();
         if (ownsModel) loaded.Dispose();
     }
 }

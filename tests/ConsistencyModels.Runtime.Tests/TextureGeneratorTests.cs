@@ -278,4 +278,44 @@ public class TextureGeneratorTests
         Assert.That(max, Is.LessThan(0.05));
         Assert.That(Generate(bf16, request), Is.EqualTo(reduced).AsCollection, "same seed, same texture");
     }
+
+    [TestCase(1)]
+    [TestCase(2)]
+    public void CompiledForwardGivesTheSameTextureWithAFewHundredBytesPerFrame(int steps)
+    {
+        // The default model's layout (stem, circular padding, classes, no attention) at a tiny width.
+        var dir = TestModels.TempDirectory();
+        try
+        {
+            var config = UNetConfig.Small with { BaseChannels = 8, ClassCount = 3 };
+            string path = TestModels.Save(dir, TestModels.Metadata(config: config), name: "noattn.safetensors");
+            using var compiled = new TextureGenerator(path, CPU, NetworkPrecision.Float32);
+            using var module = new TextureGenerator(path, CPU, NetworkPrecision.Float32, compile: false);
+            Assert.That(compiled.IsCompiled, Is.True);
+            Assert.That(module.IsCompiled, Is.False);
+            Assert.That(compiled.Description, Does.EndWith("torchscript"));
+            var request = new TextureRequest(16, 16, 2, steps, 77, 0.25);
+            var a = Generate(compiled, request);
+            var b = Generate(module, request);
+            Assert.That(MaxAbsDiff(a, b), Is.LessThanOrEqualTo(1e-6));
+            Assert.That(a.Max() - a.Min(), Is.GreaterThan(0.05f), "sanity: not a flat texture");
+
+            long Bytes(TextureGenerator g)
+            {
+                var destination = new float[request.PlanarLength];
+                for (int i = 0; i < 5; i++) g.Generate(request with { Phase = i * 0.1 }, destination);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 5; i < 25; i++) g.Generate(request with { Phase = i * 0.1 }, destination);
+                return (GC.GetAllocatedBytesForCurrentThread() - before) / 20;
+            }
+            long compiledBytes = Bytes(compiled), moduleBytes = Bytes(module);
+            TestContext.Out.WriteLine($"{steps} step(s): managed bytes per frame: compiled {compiledBytes}, module {moduleBytes}");
+            Assert.That(compiledBytes, Is.LessThan(512 * steps), "one TorchScript call per evaluation (measured ≈ 360 B each)");
+            Assert.That(moduleBytes, Is.GreaterThan(20 * compiledBytes));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -168,8 +168,9 @@ internal static class RuntimeScaling
         var palette = new ScottPlot.Palettes.Category10();
         int i = 0;
         var groups = rows.Select(r => r!.AsObject())
-            .GroupBy(r => ((string?)r["precision"] ?? "fp32", (int)r["steps"]!))
+            .GroupBy(r => ($"{(string?)r["precision"] ?? "fp32"} {(string?)r["forward"] ?? "module"}", (int)r["steps"]!))
             .OrderBy(g => g.Key.Item2).ThenBy(g => g.Key.Item1);
+        var variants = rows.Select(r => $"{(string?)r!["precision"] ?? "fp32"} {(string?)r["forward"] ?? "module"}").Distinct().Order().ToList();
         double minSize = double.MaxValue, maxSize = 0;
         foreach (var g in groups)
         {
@@ -180,7 +181,7 @@ internal static class RuntimeScaling
             maxSize = Math.Max(maxSize, pts.Max(r => (int)r["size"]!));
             var s = plot.Add.Scatter(xs, ys);
             s.LegendText = $"{g.Key.Item1}, {g.Key.Item2} step{(g.Key.Item2 > 1 ? "s" : "")}";
-            s.Color = palette.GetColor(g.Key.Item1 == "bf16" ? 0 : 1);
+            s.Color = palette.GetColor(variants.IndexOf(g.Key.Item1));
             s.LineWidth = 2;
             s.MarkerSize = 8;
             i++;
