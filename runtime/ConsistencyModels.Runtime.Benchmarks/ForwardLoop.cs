@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace ConsistencyModels.Runtime.Benchmarks;
 
 /// <summary>
-/// <c>--forward-loop SECONDS [--size N] [--precision fp32|bf16]</c>: nothing but 1-step frames of the default model (or
+/// <c>--forward-loop SECONDS [--size N] [--precision fp32|bf16] [--forward compiled|module]</c>: nothing but 1-step frames of the default model (or
 /// Small with random weights) for a profiler to sample (tools/perf-overhead.sh splits the time between libtorch,
 /// .NET and the TorchSharp binding). Prints frames per second at the end.
 /// </summary>
@@ -16,10 +16,11 @@ internal static class ForwardLoop
     {
         int size = Value(args, "--size") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 128;
         var precision = Value(args, "--precision") == "bf16" ? NetworkPrecision.BFloat16 : NetworkPrecision.Float32;
+        bool compile = Value(args, "--forward") != "module";
         if (Value(args, "--threads") is { } t) set_num_threads(int.Parse(t, CultureInfo.InvariantCulture));
         using var generator = TextureGenerator.HasDefaultModel
-            ? TextureGenerator.LoadDefault(CPU, precision)
-            : new TextureGenerator(BenchModels.Save(UNetConfig.Small, "small"), CPU, precision);
+            ? TextureGenerator.LoadDefault(CPU, precision, compile)
+            : new TextureGenerator(BenchModels.Save(UNetConfig.Small, "small"), CPU, precision, compile);
         var destination = new float[3 * size * size];
         int frames = 0;
         var clock = Stopwatch.StartNew();

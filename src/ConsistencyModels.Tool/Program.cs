@@ -14,6 +14,8 @@ public static class Program
     /// <returns>The exit code (see <see cref="ExitCodes"/>).</returns>
     public static int Main(string[] args)
     {
+        // Training and sampling free and re-allocate the same activations every step: keep them in the heap.
+        Platform.NativeAllocator.KeepFreedBuffers();
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
