@@ -198,27 +198,45 @@ internal static class QuickBench
         Results[$"nativeMemory_tiny_{size}"] = checkpoints;
     }
 
-    // (d) Textures per second per size, step count and precision; the precisions alternate within each size so
-    // their ratio is measured under the same load.
-    private static void Throughput(TextureGenerator[] generators, int[] sizes, double seconds)
+    // (d) Textures per second per size, step count and variant. The variants take turns in short rounds and each
+    // reports its median round, so drifting machine speed (shared hosts) hits them alike.
+    private static void Throughput(TextureGenerator[] generators, int[] sizes, double seconds, int rounds = 5)
     {
         var result = new List<Dictionary<string, object?>>();
         foreach (int size in sizes)
             foreach (int steps in new[] { 1, 2 })
+            {
+                var destination = new float[3 * size * size];
+                var perRound = generators.Select(_ => new List<double>()).ToArray();
+                var frameCounts = new int[generators.Length];
                 foreach (var generator in generators)
-                {
-                    var destination = new float[3 * size * size];
                     for (int i = 0; i < 2; i++) generator.Generate(Animated(size, steps, i), destination);
-                    int frames = 0;
-                    var clock = Stopwatch.StartNew();
-                    while (clock.Elapsed.TotalSeconds < seconds || frames < 3)
-                        generator.Generate(Animated(size, steps, 2 + frames++), destination);
-                    double perSecond = frames / clock.Elapsed.TotalSeconds;
-                    string tag = Tag(generator);
-                    result.Add(new() { ["size"] = size, ["steps"] = steps, ["precision"] = NetworkPrecisions.ShortName(generator.Precision),
-                        ["forward"] = generator.IsCompiled ? "compiled" : "module", ["frames"] = frames, ["texturesPerSecond"] = Math.Round(perSecond, 2), ["msPerTexture"] = Math.Round(1000 / perSecond, 2), ["load"] = LoadAverage() });
-                    Console.WriteLine($"throughput {size}² {steps} step {tag}: {perSecond:F2} textures/s ({1000 / perSecond:F1} ms), load {LoadAverage()}");
+                for (int round = 0; round < rounds; round++)
+                    for (int g = 0; g < generators.Length; g++)
+                    {
+                        int frames = 0;
+                        var clock = Stopwatch.StartNew();
+                        while (clock.Elapsed.TotalSeconds < seconds / rounds || frames < 2)
+                            generators[g].Generate(Animated(size, steps, 2 + frames++), destination);
+                        perRound[g].Add(frames / clock.Elapsed.TotalSeconds);
+                        frameCounts[g] += frames;
+                    }
+                for (int g = 0; g < generators.Length; g++)
+                {
+                    var sorted = perRound[g].Order().ToArray();
+                    double median = sorted[sorted.Length / 2];
+                    var generator = generators[g];
+                    result.Add(new()
+                    {
+                        ["size"] = size, ["steps"] = steps, ["precision"] = NetworkPrecisions.ShortName(generator.Precision),
+                        ["forward"] = generator.IsCompiled ? "compiled" : "module", ["frames"] = frameCounts[g], ["rounds"] = rounds,
+                        ["texturesPerSecond"] = Math.Round(median, 2), ["msPerTexture"] = Math.Round(1000 / median, 2),
+                        ["minRound"] = Math.Round(sorted[0], 2), ["maxRound"] = Math.Round(sorted[^1], 2), ["load"] = LoadAverage(),
+                    });
+                    Console.WriteLine($"throughput {size}² {steps} step {Tag(generator)}: {median:F2} textures/s median of {rounds} rounds "
+                        + $"({1000 / median:F1} ms; rounds {sorted[0]:F1}–{sorted[^1]:F1}), load {LoadAverage()}");
                 }
+            }
         Results["throughput"] = result;
     }
 
