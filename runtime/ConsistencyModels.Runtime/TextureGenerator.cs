@@ -33,8 +33,10 @@ namespace ConsistencyModels.Runtime;
 /// </para>
 /// <para>
 /// Precision: with <see cref="NetworkPrecision.Auto"/> (the default) the network runs in bfloat16 on a CPU with
-/// native bf16 and in float32 elsewhere (<see cref="Precision"/> tells which); noise, σ coefficients and the output
-/// stay float32. The network is converted in place, so a <see cref="LoadedModel"/> passed in is converted too.
+/// native bf16 for textures of at least <see cref="AutoBFloat16MinPixels"/> pixels, where it is measured faster, and in
+/// float32 otherwise (<see cref="PrecisionFor"/> tells which); noise, σ coefficients and the output stay float32. The
+/// compiled forward keeps bf16 copies of the weights beside the float32 module; without it the module itself is
+/// converted (a <see cref="LoadedModel"/> passed in included) and Auto means bf16 for every size.
 /// Pass <see cref="NetworkPrecision.Float32"/> for results identical to <see cref="ModelSampler"/>.
 /// </para>
 /// <para>
@@ -65,7 +67,9 @@ public sealed class TextureGenerator : ITextureSource
     private readonly Scalar minusOne;
     private readonly Scalar plusOne;
     private readonly Generator generator;
-    private readonly TorchScriptDenoiser? compiled;
+    private readonly TorchScriptDenoiser? compiled;      // float32 (the module's own weights)
+    private readonly TorchScriptDenoiser? compiledBf16;  // bfloat16 copies, for the sizes PrecisionFor gives bf16
+    private readonly NetworkPrecision requested;
     private readonly PreconditioningCoefficients? atSigmaMax, atTau;
     private readonly SeedNoise?[] cache = new SeedNoise?[CachedSeeds];
     private readonly bool onCpu;
@@ -110,8 +114,10 @@ public sealed class TextureGenerator : ITextureSource
             Device = this.model.parameters().First().device;
             onCpu = Device.type == DeviceType.CPU;
             this.model.eval();
+            requested = precision;
             Precision = NetworkPrecisions.Resolve(precision, Device);
-            if (Precision != NetworkPrecision.Float32)
+            bool compiling = compile && TorchScriptDenoiser.Supports(m.Config);
+            if (!compiling && Precision != NetworkPrecision.Float32)
                 this.model.to(NetworkPrecisions.ScalarType(Precision));
             // Belt and braces with no_grad: without parameters that require grad no graph is ever recorded.
             foreach (var p in this.model.parameters()) p.requires_grad = false;
@@ -130,9 +136,11 @@ public sealed class TextureGenerator : ITextureSource
             tauTensor = full(1, TwoStepTau, ScalarType.Float64, Device);
             sigmaMaxScalar = m.SigmaMax.ToScalar();
             renoiseScalar = Math.Sqrt(TwoStepTau * TwoStepTau - m.SigmaMin * m.SigmaMin).ToScalar();
-            if (compile && TorchScriptDenoiser.Supports(m.Config))
+            if (compiling)
             {
                 compiled = new TorchScriptDenoiser(this.model);
+                if (Precision == NetworkPrecision.BFloat16)
+                    compiledBf16 = new TorchScriptDenoiser(this.model, ScalarType.BFloat16);
                 atSigmaMax = this.model.CoefficientsAt(m.SigmaMax, ScalarType.Float32, Device);
                 atTau = this.model.CoefficientsAt(TwoStepTau, ScalarType.Float32, Device);
             }
@@ -140,7 +148,7 @@ public sealed class TextureGenerator : ITextureSource
             plusOne = 1.0.ToScalar();
             generator = new Generator(0, CPU);
             Description = $"model {name ?? "(in memory)"}: {(string.IsNullOrEmpty(m.Method) ? "consistency" : m.Method)}, "
-                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()} {NetworkPrecisions.ShortName(Precision)}"
+                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()} {PrecisionName}"
                 + (compiled is null ? "" : " torchscript");
         }
         catch
@@ -185,8 +193,25 @@ public sealed class TextureGenerator : ITextureSource
     /// op by op through the module.</summary>
     public bool IsCompiled => compiled is not null;
 
-    /// <summary>The precision the network runs in (resolved: Float32 or BFloat16).</summary>
+    /// <summary>
+    /// The precision the network runs in for large textures (resolved: Float32 or BFloat16); see
+    /// <see cref="PrecisionFor"/> for a given size.
+    /// </summary>
     public NetworkPrecision Precision { get; }
+
+    /// <summary>With <see cref="NetworkPrecision.Auto"/> and the compiled forward, textures with fewer pixels than this
+    /// (128²) run in float32: at 64² the per-op overhead dominates and bf16 measured no faster (docs/RESULTS.md).</summary>
+    public const int AutoBFloat16MinPixels = 128 * 128;
+
+    /// <summary>The precision a <paramref name="width"/>×<paramref name="height"/> texture is generated in.</summary>
+    public NetworkPrecision PrecisionFor(int width, int height) =>
+        compiledBf16 is not null && (requested != NetworkPrecision.Auto || (long)width * height >= AutoBFloat16MinPixels)
+            ? NetworkPrecision.BFloat16
+            : compiled is not null ? NetworkPrecision.Float32 : Precision;
+
+    private string PrecisionName => compiledBf16 is null
+        ? NetworkPrecisions.ShortName(Precision)
+        : requested == NetworkPrecision.Auto ? "fp32/bf16 from 128²" : "bf16";
 
     /// <summary>The device the model and its buffers live on.</summary>
     public Device Device { get; }
@@ -229,15 +254,19 @@ public sealed class TextureGenerator : ITextureSource
         CopyOut(Denoise(request.Steps, request.ClassIndex), destination);
     }
 
+    private TorchScriptDenoiser CompiledFor(int width, int height) =>
+        PrecisionFor(width, height) == NetworkPrecision.BFloat16 ? compiledBf16! : compiled!;
+
     private Tensor DenoiseCompiled(int steps, int classIndex)
     {
         var label = labels.Length == 0 ? null : labels[classIndex];
-        var x = compiled!.Forward(inputFirst!, atSigmaMax!, label);
+        var denoiser = CompiledFor(width, height);
+        var x = denoiser.Forward(inputFirst!, atSigmaMax!, label);
         if (steps == 1) return x;
         try
         {
             x.add_(inputSecond!);
-            return compiled.Forward(x, atTau!, label);
+            return denoiser.Forward(x, atTau!, label);
         }
         finally
         {
@@ -290,12 +319,13 @@ public sealed class TextureGenerator : ITextureSource
     internal Tensor Denoise(int steps, int classIndex)
     {
         var label = labels.Length == 0 ? null : labels[classIndex];
-        var x = compiled is null ? model.forward(inputFirst!, sigmaMaxTensor, label) : compiled.Forward(inputFirst!, atSigmaMax!, label);
+        var denoiser = compiled is null ? null : CompiledFor(width, height);
+        var x = denoiser is null ? model.forward(inputFirst!, sigmaMaxTensor, label) : denoiser.Forward(inputFirst!, atSigmaMax!, label);
         if (steps == 2)
         {
             // x + √(τ²−ε²)·z′ (ConsistencySampler.Step), in place on the forward's own output.
             x.add_(inputSecond!);
-            x = compiled is null ? model.forward(x, tauTensor, label) : compiled.Forward(x, atTau!, label);
+            x = denoiser is null ? model.forward(x, tauTensor, label) : denoiser.Forward(x, atTau!, label);
         }
         return x;
     }
@@ -375,6 +405,7 @@ public sealed class TextureGenerator : ITextureSource
         plusOne.Dispose();
         generator.Dispose();
         compiled?.Dispose();
+        compiledBf16?.Dispose();
         atSigmaMax?.Dispose();
         atTau?.Dispose();
         if (ownsModel) loaded.Dispose();

@@ -318,4 +318,37 @@ public class TextureGeneratorTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Test]
+    public void CompiledAutoPrecisionUsesBf16CopiesFrom128SquaredAndLeavesTheModuleFloat32()
+    {
+        var dir = TestModels.TempDirectory();
+        try
+        {
+            var config = UNetConfig.Small with { BaseChannels = 8, ClassCount = 3 };
+            string path = TestModels.Save(dir, TestModels.Metadata(config: config), name: "noattn.safetensors");
+            using var auto = new TextureGenerator(path, CPU);
+            using var fp32 = new TextureGenerator(path, CPU, NetworkPrecision.Float32);
+            using var bf16 = new TextureGenerator(path, CPU, NetworkPrecision.BFloat16);
+            bool native = NetworkPrecisions.CpuHasNativeBFloat16;
+            Assert.That(auto.PrecisionFor(64, 64), Is.EqualTo(NetworkPrecision.Float32));
+            Assert.That(auto.PrecisionFor(128, 128), Is.EqualTo(native ? NetworkPrecision.BFloat16 : NetworkPrecision.Float32));
+            Assert.That(bf16.PrecisionFor(16, 16), Is.EqualTo(NetworkPrecision.BFloat16), "an explicit choice holds for every size");
+            Assert.That(fp32.PrecisionFor(512, 512), Is.EqualTo(NetworkPrecision.Float32));
+            Assert.That(bf16.Model.parameters().All(p => p.dtype == ScalarType.Float32), "the module stays float32; bf16 uses copies");
+
+            var request = new TextureRequest(16, 16, 1, 2, 5, 0);
+            var exact = Generate(fp32, request);
+            var reduced = Generate(bf16, request);
+            double mean = exact.Zip(reduced, (x, y) => (double)Math.Abs(x - y)).Average();
+            TestContext.Out.WriteLine($"compiled bf16 vs fp32: max {MaxAbsDiff(exact, reduced):E2}, mean {mean:E2}");
+            Assert.That(MaxAbsDiff(exact, reduced), Is.GreaterThan(0).And.LessThan(0.05));
+            Assert.That(mean, Is.LessThan(0.008));
+            Assert.That(Generate(auto, request), Is.EqualTo(exact).AsCollection, "Auto at 16² is the float32 path");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

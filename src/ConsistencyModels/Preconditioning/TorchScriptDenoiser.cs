@@ -19,13 +19,19 @@ public sealed class TorchScriptDenoiser : IDisposable
     private const string FunctionName = "denoise";
     private readonly jit.CompilationUnit unit;
     private readonly Tensor[] weights;
+    private readonly Tensor[] ownedCopies;
     private readonly bool conditional;
     private readonly object[] arguments;
     private bool disposed;
 
-    /// <summary>Compiles <paramref name="model"/> (its weights are referenced, not copied).</summary>
+    /// <summary>
+    /// Compiles <paramref name="model"/>. Without <paramref name="weightType"/> (or with the weights' own type) the
+    /// module's weight tensors are referenced, not copied; with another type (bfloat16 for inference) this denoiser
+    /// computes with its own converted copies and the module is left as it is. The noise-embedding frequencies stay
+    /// float32 either way (see <see cref="NetworkPrecision"/>).
+    /// </summary>
     /// <exception cref="NotSupportedException">The network has attention layers (<see cref="Supports"/>).</exception>
-    public TorchScriptDenoiser(PreconditionedNetwork model)
+    public TorchScriptDenoiser(PreconditionedNetwork model, ScalarType? weightType = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var config = model.Net.Config;
@@ -43,6 +49,17 @@ public sealed class TorchScriptDenoiser : IDisposable
             return $"p[{order.Count - 1}]";
         });
         weights = order.ToArray();
+        var copies = new List<Tensor>();
+        if (weightType is { } type)
+            for (int i = 0; i < weights.Length; i++)
+            {
+                bool isFrequency = ReferenceEquals(weights[i], named["map_noise.freqs"]);
+                if (weights[i].dtype == type || isFrequency || !weights[i].is_floating_point()) continue;
+                using (no_grad()) weights[i] = weights[i].detach().to(type);
+                copies.Add(weights[i]);
+            }
+        ownedCopies = copies.ToArray();
+        WeightType = weights[0].dtype;
         conditional = config.ClassCount > 0;
         arguments = new object[conditional ? 7 : 6];
         unit = jit.compile(Source);
@@ -54,6 +71,9 @@ public sealed class TorchScriptDenoiser : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         return config.AttentionLevels.Length == 0;
     }
+
+    /// <summary>The type the network computes in (its first weight's type).</summary>
+    public ScalarType WeightType { get; }
 
     /// <summary>The generated TorchScript source.</summary>
     public string Source { get; }
@@ -88,6 +108,7 @@ public sealed class TorchScriptDenoiser : IDisposable
         if (disposed) return;
         disposed = true;
         unit.Dispose();
+        foreach (var copy in ownedCopies) copy.Dispose();
     }
 
     // The generated code mirrors UNet.forward and ResBlock.forward line by line.

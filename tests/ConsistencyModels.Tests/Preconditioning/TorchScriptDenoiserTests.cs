@@ -49,6 +49,33 @@ public class TorchScriptDenoiserTests
     }
 
     [Test]
+    public void Bf16CopiesLeaveTheModuleAloneAndStayCloseToFloat32()
+    {
+        using var net = RandomNet(UNetConfig.Small with { ClassCount = 2 }, seed: 5);
+        Randomize(net, 5, scale: 0.05);
+        using var model = new ConsistencyPrecond(net);
+        model.eval();
+        using var fp32 = new TorchScriptDenoiser(model);
+        using var bf16 = new TorchScriptDenoiser(model, ScalarType.BFloat16);
+        Assert.That(fp32.WeightType, Is.EqualTo(ScalarType.Float32));
+        Assert.That(bf16.WeightType, Is.EqualTo(ScalarType.BFloat16));
+        Assert.That(model.parameters().All(p => p.dtype == ScalarType.Float32), "the module is not converted");
+        using var c = model.CoefficientsAt(80, ScalarType.Float32, CPU);
+        using var x = randn(1, 3, 16, 16) * 80;
+        using var labels = tensor(new long[] { 1 });
+        using var _ = no_grad();
+        using var a = fp32.Forward(x, c, labels);
+        using var b = bf16.Forward(x, c, labels);
+        Assert.That(b.dtype, Is.EqualTo(ScalarType.Float32), "outputs are float32 whatever the weights");
+        double err = (a - b).abs().max().item<float>(), scale = a.abs().max().item<float>();
+        TestContext.Out.WriteLine($"max |bf16 − fp32| = {err:E2} (max |D| = {scale:F2})");
+        Assert.That(err, Is.GreaterThan(0).And.LessThan(0.02 * scale));
+        bf16.Dispose();
+        using var again = fp32.Forward(x, c, labels);
+        Assert.That((again - a).abs().max().item<float>(), Is.EqualTo(0f), "disposing the copies leaves the module's weights");
+    }
+
+    [Test]
     public void AttentionIsNotSupportedAndLabelsMustMatchTheNetwork()
     {
         Assert.That(TorchScriptDenoiser.Supports(UNetConfig.Tiny), Is.False, "Tiny has attention at level 1");
