@@ -70,6 +70,7 @@ public static class BenchCommand
         var table = Table(options, name, result);
         table.Write(progress);
         progress.Info($"command: {CommandLine(options)}");
+        progress.Info($"peak resident memory: {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB");
         if (options.Json is not null)
         {
             AtomicText.Write(options.Json, ToJson(options, name, parameters, result).ToJsonString(JsonOptions) + "\n");
@@ -250,6 +251,9 @@ public static class BenchCommand
             ["ms_per_frame_median"] = result.Frame.Median,
             ["ms_per_frame_p95"] = result.Frame.P95,
             ["ms_per_frame_mean"] = result.Frame.Mean,
+            // The process's peak resident memory (model, activations, libtorch's allocator cache): each bench runs in
+            // its own process, so this is what one configuration needs.
+            ["peak_rss_mib"] = Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
         };
         if (options.Train)
         {

@@ -21,6 +21,7 @@ public class BenchCommandTests : SingleThreadFixture
         Assert.That((int)json["batch"]!, Is.EqualTo(2));
         Assert.That((double)json["textures_per_second"]!, Is.GreaterThan(0));
         Assert.That((double)json["ms_per_frame_p95"]!, Is.GreaterThanOrEqualTo((double)json["ms_per_frame_median"]!));
+        Assert.That((double)json["peak_rss_mib"]!, Is.GreaterThan(10), "the process holds at least libtorch and the model");
         var stages = json["stage_ms_median"]!.AsObject();
         Assert.That(stages.Select(s => s.Key), Is.EqualTo(new[] { "noise", "forward", "copy" }));
         Assert.That((string)json["command"]!, Is.EqualTo("cm bench --config tiny --size 16 --steps 2 --batch 2 --frames 3 --warmup 1"));
