@@ -19,7 +19,8 @@ var evals = Directory.GetFiles(evalDir, "*.json")
 Console.WriteLine($"{evals.Count} eval files in {evalDir}");
 
 int written = 0;
-written += SwdVsNfe.Draw(evals, Path.Combine(imgDir, "swd-vs-nfe.png"));
+written += SwdVsNfe.Draw(evals, Path.Combine(imgDir, "swd-vs-nfe.png"), "swd_mean");
+written += SwdVsNfe.Draw(evals, Path.Combine(imgDir, "spectrum-vs-nfe.png"), "spectrum_distance");
 written += Sweep.Draw(evals, Path.Combine(imgDir, "loss-weighting-sweep.png"));
 string bench = Path.Combine(dataDir, "runtime-bench.json");
 if (File.Exists(bench))
@@ -32,19 +33,19 @@ internal static class Plots
 {
     public static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>(NFE, SWD) points of the files named <paramref name="prefix"/>-K, sorted by NFE.</summary>
-    public static (double[] Nfe, double[] Swd) Points(Dictionary<string, JsonObject> evals, string prefix)
+    /// <summary>(NFE, metric) points of the files named <paramref name="prefix"/>-K, sorted by NFE.</summary>
+    public static (double[] Nfe, double[] Swd) Points(Dictionary<string, JsonObject> evals, string prefix, string metric = "swd_mean")
     {
         var rx = new Regex("^" + Regex.Escape(prefix) + @"-\d+$");
         var points = evals.Where(kv => rx.IsMatch(kv.Key))
-            .Select(kv => ((double)kv.Value["nfe"]!, (double)kv.Value["swd_mean"]!))
+            .Select(kv => ((double)kv.Value["nfe"]!, (double)kv.Value[metric]!))
             .OrderBy(p => p.Item1).ToArray();
         return (points.Select(p => p.Item1).ToArray(), points.Select(p => p.Item2).ToArray());
     }
 
-    /// <summary>The real-crop floor recorded by any eval run with --real.</summary>
-    public static double? Floor(Dictionary<string, JsonObject> evals) =>
-        evals.Values.Select(e => e["real_floor"]?["swd_mean"]).FirstOrDefault(v => v is not null) is { } v ? (double)v : null;
+    /// <summary>The real-crop floor of <paramref name="metric"/> recorded by any eval run with --real.</summary>
+    public static double? Floor(Dictionary<string, JsonObject> evals, string metric = "swd_mean") =>
+        evals.Values.Select(e => e["real_floor"]?[metric]).FirstOrDefault(v => v is not null) is { } v ? (double)v : null;
 
     /// <summary>Ticks at powers of two on a log2-transformed axis.</summary>
     public static void Log2Ticks(IAxis axis, double min, double max)
@@ -81,38 +82,48 @@ internal static class SwdVsNfe
         ("rectified-cd", "rectified flow + CD", false),
     ];
 
-    public static int Draw(Dictionary<string, JsonObject> evals, string path)
+    public static int Draw(Dictionary<string, JsonObject> evals, string path, string metric)
     {
+        bool swd = metric == "swd_mean";
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
+        var palette = new ScottPlot.Palettes.Category20();
         int i = 0;
         double maxNfe = 1;
         foreach (var (prefix, label, teacher) in Series)
         {
-            var (nfe, swd) = Plots.Points(evals, prefix);
+            var (nfe, values) = Plots.Points(evals, prefix, metric);
             if (nfe.Length == 0) continue;
             maxNfe = Math.Max(maxNfe, nfe.Max());
-            var s = plot.Add.Scatter(nfe.Select(Math.Log2).ToArray(), swd);
+            var s = plot.Add.Scatter(nfe.Select(Math.Log2).ToArray(), swd ? values : values.Select(Math.Log10).ToArray());
             s.LegendText = label;
-            s.Color = palette.GetColor(i++);
+            s.Color = palette.GetColor(i < 10 ? 2 * i : 2 * (i - 10) + 1); // the ten dark hues first
+            i++;
             s.LineWidth = teacher ? 1.5f : 2.5f;
             s.MarkerSize = teacher ? 6 : 9;
             s.LinePattern = teacher ? LinePattern.Dashed : LinePattern.Solid;
         }
         if (i == 0) return 0;
-        if (Plots.Floor(evals) is double floor)
+        if (Plots.Floor(evals, metric) is double floor)
         {
-            var line = plot.Add.HorizontalLine(floor);
+            var line = plot.Add.HorizontalLine(swd ? floor : Math.Log10(floor));
             line.LineColor = Colors.Gray;
             line.LinePattern = LinePattern.Dotted;
-            line.LegendText = $"real crops (floor) {floor:F1}";
+            line.LegendText = $"real crops (floor) {floor:G3}";
         }
         Plots.Log2Ticks(plot.Axes.Bottom, 1, Math.Pow(2, Math.Ceiling(Math.Log2(maxNfe))));
         plot.Axes.Bottom.Label.Text = "network evaluations per sample (NFE, log scale)";
-        plot.Axes.Left.Label.Text = "SWD ×10³ (lower is better)";
-        plot.Title("GIMP patterns, 64² samples: quality vs sampling cost");
-        plot.ShowLegend(Alignment.UpperRight);
-        Plots.Save(plot, path, 1000, 620);
+        if (swd)
+            plot.Axes.Left.Label.Text = "SWD ×10³ (lower is better)";
+        else
+        {
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            foreach (double v in new[] { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0 }) ticks.AddMajor(Math.Log10(v), v.ToString("0.##", Plots.Inv));
+            plot.Axes.Left.TickGenerator = ticks;
+            plot.Axes.Left.Label.Text = "spectrum distance, decades (log scale, lower is better)";
+        }
+        plot.Title(swd ? "GIMP patterns, 64² samples: SWD vs sampling cost" : "GIMP patterns, 64² samples: power-spectrum distance vs sampling cost");
+        plot.ShowLegend(Edge.Right);
+        Plots.Save(plot, path, 1200, 620);
         return 1;
     }
 }
