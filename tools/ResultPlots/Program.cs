@@ -131,6 +131,15 @@ internal static class SwdVsNfe
 /// <summary>CD with each distance and weighting at equal budget: SWD at 1 and 2 steps.</summary>
 internal static class Sweep
 {
+    // "pseudo-huber-truncated-snr" → "pseudo-Huber\ntruncated-snr": the distance, then the weighting.
+    private static string Label(string run)
+    {
+        foreach (var distance in new[] { "pseudo-huber", "l1", "l2" })
+            if (run.StartsWith(distance + "-", StringComparison.Ordinal))
+                return (distance == "pseudo-huber" ? "pseudo-Huber" : distance) + "\n" + run[(distance.Length + 1)..];
+        return run;
+    }
+
     public static int Draw(Dictionary<string, JsonObject> evals, string path)
     {
         var names = evals.Keys.Where(k => k.StartsWith("sweep-", StringComparison.Ordinal) && k.EndsWith("-1", StringComparison.Ordinal))
@@ -141,7 +150,7 @@ internal static class Sweep
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         for (int n = 0; n < names.Length; n++)
         {
-            ticks.AddMajor(n, names[n].Replace("pseudo-huber", "p-huber", StringComparison.Ordinal).Replace('-', '\n'));
+            ticks.AddMajor(n, Label(names[n]));
             for (int steps = 1; steps <= 2; steps++)
                 if (evals.TryGetValue($"sweep-{names[n]}-{steps}", out var e))
                 {
@@ -163,7 +172,7 @@ internal static class Sweep
         plot.Axes.Bottom.Label.Text = "distance d and weighting λ(σ)";
         plot.Axes.Left.Label.Text = "SWD ×10³ (lower is better)";
         plot.Axes.Margins(bottom: 0);
-        plot.Title("CD at equal budget (400 iterations each): loss metric and weighting");
+        plot.Title("CD at equal budget (300 iterations each): loss metric and weighting");
         Plots.Save(plot, path, 1000, 560);
         return 1;
     }
@@ -213,7 +222,7 @@ internal static class RuntimeScaling
         plot.Axes.Bottom.Label.Text = "texture size (pixels)";
         plot.Axes.Left.Label.Text = "textures per second (log scale)";
         plot.Title($"Runtime on the 2-core CPU: {(string?)bench["model"] ?? "model"}, batch 1");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Alignment.LowerLeft);
         Plots.Save(plot, path, 900, 560);
         return 1;
     }
