@@ -54,11 +54,9 @@ public abstract class PreconditionedNetwork : nn.Module<Tensor, Tensor, Tensor?,
         using var scope = NewDisposeScope();
         var type = sigma.dtype is ScalarType.Float32 or ScalarType.Float64 ? sigma.dtype : ScalarType.Float64;
         var s = sigma.to(type, x.device).reshape(-1).expand(b);
-        Tensor Col(Tensor t) => t.to(x.dtype).reshape(b, 1, 1, 1);
-        var cIn = Col(EdmCoefficients.CIn(s, SigmaData));
-        var cNoise = EdmCoefficients.CNoise(s).to(x.dtype);
-        var f = net.forward(x * cIn, cNoise, classLabels);
-        var result = Col(CSkip(s)) * x + Col(COut(s)) * f.to(x.dtype);
+        var c = Coefficients(s, x.dtype);
+        var f = net.forward(x * c.CIn, c.CNoise, classLabels);
+        var result = c.CSkip * x + c.COut * f.to(x.dtype);
         return result.MoveToOuterDisposeScope();
     }
 
@@ -71,12 +69,21 @@ public abstract class PreconditionedNetwork : nn.Module<Tensor, Tensor, Tensor?,
     {
         Guard.Positive(sigma);
         using var scope = NewDisposeScope();
-        var s = full(1, sigma, ScalarType.Float64, device);
-        Tensor Col(Tensor t) => t.to(type).reshape(1, 1, 1, 1);
-        var result = new PreconditioningCoefficients(
-            Col(EdmCoefficients.CIn(s, SigmaData)), Col(CSkip(s)), Col(COut(s)), EdmCoefficients.CNoise(s).to(type));
+        var result = Coefficients(full(1, sigma, ScalarType.Float64, device), type);
         result.MoveToOuterDisposeScope();
         return result;
+    }
+
+    // The one place the coefficients are computed: in the type of σ [B], then cast to `type`; c_in, c_skip, c_out
+    // shaped [B, 1, 1, 1] to broadcast over images, c_noise [B]. Tensors belong to the caller's dispose scope.
+    private PreconditioningCoefficients Coefficients(Tensor s, ScalarType type)
+    {
+        long b = s.shape[0];
+        return new PreconditioningCoefficients(
+            EdmCoefficients.CIn(s, SigmaData).to(type).reshape(b, 1, 1, 1),
+            CSkip(s).to(type).reshape(b, 1, 1, 1),
+            COut(s).to(type).reshape(b, 1, 1, 1),
+            EdmCoefficients.CNoise(s).to(type));
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ public sealed class TorchScriptDenoiser : IDisposable
             .Concat(model.Net.named_buffers().Select(b => (b.name, tensor: b.buffer)))
             .ToDictionary(p => p.name, p => p.tensor);
         var order = new List<Tensor>();
-        Source = Generate(config, model.Net, name =>
+        Source = Generate(config, model.Net, named, name =>
         {
             if (!named.TryGetValue(name, out var t))
                 throw new InvalidOperationException($"the network has no tensor '{name}' (script generator out of date)");
@@ -112,7 +112,7 @@ public sealed class TorchScriptDenoiser : IDisposable
     }
 
     // The generated code mirrors UNet.forward and ResBlock.forward line by line.
-    private static string Generate(UNetConfig cfg, UNet net, Func<string, string> p)
+    private static string Generate(UNetConfig cfg, UNet net, IReadOnlyDictionary<string, Tensor> named, Func<string, string> p)
     {
         var inv = CultureInfo.InvariantCulture;
         var code = new StringBuilder();
@@ -159,9 +159,9 @@ public sealed class TorchScriptDenoiser : IDisposable
         string Block(string module, string input, string emb)
         {
             var b = blocks[module];
-            long cin = net.named_parameters().Single(q => q.name == $"{module}.conv0.weight").parameter.shape[1];
+            long cin = named[$"{module}.conv0.weight"].shape[1];
             int g0 = Normalization.GroupCount((int)cin), g1 = Normalization.GroupCount((int)b.OutChannels);
-            bool hasSkip = net.named_parameters().Any(q => q.name == $"{module}.skip.weight");
+            bool hasSkip = named.ContainsKey($"{module}.skip.weight");
             string skip = hasSkip ? $"torch.conv2d({input}, {p($"{module}.skip.weight")}, {p($"{module}.skip.bias")})" : input;
             return $"block({input}, {emb}, {g0}, {p($"{module}.norm0.weight")}, {p($"{module}.norm0.bias")}, {p($"{module}.conv0.weight")}, {p($"{module}.conv0.bias")}, "
                 + $"{p($"{module}.affine.weight")}, {p($"{module}.affine.bias")}, {g1}, {p($"{module}.norm1.weight")}, {p($"{module}.norm1.bias")}, "
@@ -196,7 +196,7 @@ public sealed class TorchScriptDenoiser : IDisposable
                 code.AppendLine($"    h = {Block($"dec.{bi++}", "h", "emb")}");
             }
         }
-        int outGroups = Normalization.GroupCount((int)net.named_parameters().Single(q => q.name == "out_norm.weight").parameter.shape[0]);
+        int outGroups = Normalization.GroupCount((int)named["out_norm.weight"].shape[0]);
         code.AppendLine($"    h = conv3(torch.silu(torch.group_norm(h, {outGroups}, {p("out_norm.weight")}, {p("out_norm.bias")}, 1e-5)), {p("out_conv.weight")}, {p("out_conv.bias")})");
         if (cfg.PixelUnshuffleStem)
             code.AppendLine("    h = torch.pixel_shuffle(h, 2)");
