@@ -14,10 +14,10 @@ internal static class ForwardLoop
 {
     public static int Run(string[] args, double seconds)
     {
-        int size = Value(args, "--size") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 128;
-        var precision = Value(args, "--precision") == "bf16" ? NetworkPrecision.BFloat16 : NetworkPrecision.Float32;
-        bool compile = Value(args, "--forward") != "module";
-        if (Value(args, "--threads") is { } t) set_num_threads(int.Parse(t, CultureInfo.InvariantCulture));
+        int size = QuickBench.Arg(args, "--size") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 128;
+        var precision = QuickBench.Arg(args, "--precision") == "bf16" ? NetworkPrecision.BFloat16 : NetworkPrecision.Float32;
+        bool compile = QuickBench.Arg(args, "--forward") != "module";
+        if (QuickBench.Arg(args, "--threads") is { } t) set_num_threads(int.Parse(t, CultureInfo.InvariantCulture));
         using var generator = TextureGenerator.HasDefaultModel
             ? TextureGenerator.LoadDefault(CPU, precision, compile)
             : new TextureGenerator(BenchModels.Save(UNetConfig.Small, "small"), CPU, precision, compile);
@@ -29,11 +29,5 @@ internal static class ForwardLoop
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"forward loop: {generator.Description}, {size}², {frames} frames in {clock.Elapsed.TotalSeconds:F1} s = {frames / clock.Elapsed.TotalSeconds:F2}/s"));
         return 0;
-    }
-
-    private static string? Value(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

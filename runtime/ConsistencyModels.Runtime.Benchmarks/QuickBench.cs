@@ -242,18 +242,14 @@ internal static class QuickBench
 
     private static string Tag(TextureGenerator g) => $"{NetworkPrecisions.ShortName(g.Precision)}-{(g.IsCompiled ? "compiled" : "module")}";
 
-    private static NetworkPrecision ParsePrecision(string name) => name switch
-    {
-        "fp32" => NetworkPrecision.Float32,
-        "bf16" => NetworkPrecision.BFloat16,
-        "auto" => NetworkPrecision.Auto,
-        _ => throw new ArgumentException($"--precision: expected a comma-separated list of fp32, bf16, auto; got '{name}'"),
-    };
+    private static NetworkPrecision ParsePrecision(string name) => NetworkPrecisions.TryParse(name, out var precision)
+        ? precision
+        : throw new ArgumentException($"--precision: expected a comma-separated list of fp32, bf16, auto; got '{name}'");
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private static string? Arg(string[] args, string name)
+    internal static string? Arg(string[] args, string name)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;

@@ -243,8 +243,8 @@ public sealed class TextureGenerator : ITextureSource
         if (compiled is not null)
         {
             // One TorchScript call per evaluation and no dispose scope or grad guard objects: the weights do not
-            // require grad, so no graph is recorded, and the one or two results are freed here.
-            var result = DenoiseCompiled(request.Steps, request.ClassIndex);
+            // require grad, so no graph is recorded, and the result is freed here.
+            var result = Denoise(request.Steps, request.ClassIndex);
             try { CopyOut(result, destination); }
             finally { result.Dispose(); }
             return;
@@ -252,26 +252,6 @@ public sealed class TextureGenerator : ITextureSource
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         CopyOut(Denoise(request.Steps, request.ClassIndex), destination);
-    }
-
-    private TorchScriptDenoiser CompiledFor(int width, int height) =>
-        PrecisionFor(width, height) == NetworkPrecision.BFloat16 ? compiledBf16! : compiled!;
-
-    private Tensor DenoiseCompiled(int steps, int classIndex)
-    {
-        var label = labels.Length == 0 ? null : labels[classIndex];
-        var denoiser = CompiledFor(width, height);
-        var x = denoiser.Forward(inputFirst!, atSigmaMax!, label);
-        if (steps == 1) return x;
-        try
-        {
-            x.add_(inputSecond!);
-            return denoiser.Forward(x, atTau!, label);
-        }
-        finally
-        {
-            x.Dispose();
-        }
     }
 
     /// <summary>Throws unless the request can be served into <paramref name="destinationLength"/> floats.</summary>
@@ -313,22 +293,32 @@ public sealed class TextureGenerator : ITextureSource
     }
 
     /// <summary>
-    /// Stage 2: the network evaluations on the prepared inputs. Call inside a dispose scope and no_grad; the result
-    /// (owned by that scope) is unclamped, [1, 3, H, W] on the device.
+    /// Stage 2: the network evaluations on the prepared inputs; the result is unclamped, [1, 3, H, W] on the device,
+    /// and the first step's output is freed. The module path must run inside a dispose scope and no_grad (its
+    /// temporaries belong to the scope); the compiled path needs neither, and the caller disposes the result.
     /// </summary>
     internal Tensor Denoise(int steps, int classIndex)
     {
         var label = labels.Length == 0 ? null : labels[classIndex];
-        var denoiser = compiled is null ? null : CompiledFor(width, height);
-        var x = denoiser is null ? model.forward(inputFirst!, sigmaMaxTensor, label) : denoiser.Forward(inputFirst!, atSigmaMax!, label);
-        if (steps == 2)
+        var denoiser = compiled is null ? null
+            : PrecisionFor(width, height) == NetworkPrecision.BFloat16 ? compiledBf16! : compiled;
+        var x = Evaluate(denoiser, inputFirst!, sigmaMaxTensor, atSigmaMax, label);
+        if (steps == 1) return x;
+        try
         {
             // x + √(τ²−ε²)·z′ (ConsistencySampler.Step), in place on the forward's own output.
             x.add_(inputSecond!);
-            x = denoiser is null ? model.forward(x, tauTensor, label) : denoiser.Forward(x, atTau!, label);
+            return Evaluate(denoiser, x, tauTensor, atTau, label);
         }
-        return x;
+        finally
+        {
+            x.Dispose();
+        }
     }
+
+    // One network evaluation at σ: compiled (with that σ's precomputed coefficients) or through the module.
+    private Tensor Evaluate(TorchScriptDenoiser? denoiser, Tensor x, Tensor sigma, PreconditioningCoefficients? coefficients, Tensor? label) =>
+        denoiser is null ? model.forward(x, sigma, label) : denoiser.Forward(x, coefficients!, label);
 
     /// <summary>Stage 3 (runtime only): clamps <paramref name="result"/> to [−1, 1] in place and copies it into
     /// <paramref name="destination"/> (through a preallocated CPU tensor when it is on another device or strided).</summary>

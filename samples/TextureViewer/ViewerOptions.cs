@@ -25,7 +25,7 @@ internal sealed record ViewerOptions
           --procedural        use the procedural stand-in source instead of a model
           --size N            texture size in pixels (default 128)
           --steps 1|2         network evaluations per texture (default 1)
-          --precision P       auto (bf16 where the CPU has native bf16, else fp32), fp32 or bf16 (default auto)
+          --precision P       auto (bf16 from 128² where the CPU has native bf16, else fp32), fp32 or bf16 (default auto)
           --class NAME        class to generate (default: the first)
           --seed N            noise seed (default 1)
           --frames N          frames to render, then exit (headless default 60; window: until Esc)
@@ -59,13 +59,9 @@ internal sealed record ViewerOptions
                 "--class" => o with { ClassName = Value() },
                 "--precision" => o with
                 {
-                    Precision = Value() switch
-                    {
-                        "auto" => NetworkPrecision.Auto,
-                        "fp32" => NetworkPrecision.Float32,
-                        "bf16" => NetworkPrecision.BFloat16,
-                        var v => throw new ArgumentException($"--precision expects auto, fp32 or bf16, got '{v}'."),
-                    },
+                    Precision = NetworkPrecisions.TryParse(Value(), out var precision)
+                        ? precision
+                        : throw new ArgumentException($"--precision expects auto, fp32 or bf16, got '{args[i]}'."),
                 },
                 "--frames" => o with { Frames = Int(1, int.MaxValue) },
                 "--out" => o with { OutputDirectory = Value() },

@@ -49,6 +49,19 @@ public static class NetworkPrecisions
         _ => throw new ArgumentException("resolve Auto first (NetworkPrecisions.Resolve)", nameof(resolved)),
     };
 
+    /// <summary>Parses the names used on command lines: auto, fp32 or bf16 (as <see cref="ShortName"/> prints them).</summary>
+    public static bool TryParse(string? name, out NetworkPrecision precision)
+    {
+        (bool ok, precision) = name switch
+        {
+            "auto" => (true, NetworkPrecision.Auto),
+            "fp32" => (true, NetworkPrecision.Float32),
+            "bf16" => (true, NetworkPrecision.BFloat16),
+            _ => (false, NetworkPrecision.Auto),
+        };
+        return ok;
+    }
+
     /// <summary>Short name for logs and reports: fp32 or bf16.</summary>
     public static string ShortName(NetworkPrecision resolved) => resolved == NetworkPrecision.BFloat16 ? "bf16" : "fp32";
 
