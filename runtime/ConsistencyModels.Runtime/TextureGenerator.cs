@@ -27,9 +27,10 @@ namespace ConsistencyModels.Runtime;
 /// so a frame only draws new noise when it crosses a whole phase.
 /// </para>
 /// <para>
-/// Per frame: noise, slerp and the copy-out use preallocated tensors and spans (no managed allocation); the network
-/// forward runs inside a dispose scope so its temporaries are freed every frame (TorchSharp allocates small
-/// managed wrappers per op there). Buffers are reallocated only when the size changes. Use from one thread at a time.
+/// Per frame: noise, slerp, the compiled forward and the copy-out use preallocated tensors, native argument cells and
+/// spans: a steady-state frame allocates no managed memory. The module forward (networks with attention, or
+/// <c>compile: false</c>) runs inside a dispose scope so its temporaries are freed every frame (TorchSharp allocates
+/// a managed wrapper per op there). Buffers are reallocated only when the size changes. Use from one thread at a time.
 /// </para>
 /// <para>
 /// Precision: with <see cref="NetworkPrecision.Auto"/> (the default) the network runs in bfloat16 on a CPU with
@@ -45,8 +46,8 @@ namespace ConsistencyModels.Runtime;
 /// </para>
 /// <para>
 /// Compiled forward: with <c>compile: true</c> (the default) and a network without attention, each evaluation is one
-/// call of a <see cref="TorchScriptDenoiser"/> (equal to the module's forward to float rounding): ≈ 0.4 KB of managed
-/// garbage per evaluation instead of ≈ 44 KB, and no per-op TorchSharp overhead.
+/// native call of a <see cref="TorchScriptDenoiser"/> (equal to the module's forward to float rounding) into a
+/// preallocated output: 0 bytes of managed garbage per evaluation instead of ≈ 44 KB, and no per-op TorchSharp overhead.
 /// </para>
 /// </summary>
 public sealed class TextureGenerator : ITextureSource
@@ -76,6 +77,7 @@ public sealed class TextureGenerator : ITextureSource
     private Tensor? mixFirst, mixSecond;     // CPU slerp results [1, 3, H, W]
     private Tensor? inputFirst, inputSecond; // device: σmax·z and √(τ²−ε²)·z′
     private Tensor? staging;                 // CPU copy of a device result
+    private Tensor? output;                  // device: the compiled forward's result [1, 3, H, W]
     private int width, height;
     private long frame;
     private bool disposed;
@@ -242,11 +244,9 @@ public sealed class TextureGenerator : ITextureSource
         PrepareNoise(request);
         if (compiled is not null)
         {
-            // One TorchScript call per evaluation and no dispose scope or grad guard objects: the weights do not
-            // require grad, so no graph is recorded, and the result is freed here.
-            var result = Denoise(request.Steps, request.ClassIndex);
-            try { CopyOut(result, destination); }
-            finally { result.Dispose(); }
+            // One native TorchScript call per evaluation into the preallocated output; no dispose scope or grad guard
+            // objects: the weights do not require grad, so no graph is recorded.
+            CopyOut(Denoise(request.Steps, request.ClassIndex), destination);
             return;
         }
         using var scope = NewDisposeScope();
@@ -293,32 +293,38 @@ public sealed class TextureGenerator : ITextureSource
     }
 
     /// <summary>
-    /// Stage 2: the network evaluations on the prepared inputs; the result is unclamped, [1, 3, H, W] on the device,
-    /// and the first step's output is freed. The module path must run inside a dispose scope and no_grad (its
-    /// temporaries belong to the scope); the compiled path needs neither, and the caller disposes the result.
+    /// Stage 2: the network evaluations on the prepared inputs; the result is unclamped, [1, 3, H, W] on the device.
+    /// Compiled: written into a preallocated tensor (valid until the next frame; do not dispose it) with no managed
+    /// allocation. Module: must run inside a dispose scope and no_grad, which own the result and the temporaries (the
+    /// first step's output is freed here).
     /// </summary>
     internal Tensor Denoise(int steps, int classIndex)
     {
         var label = labels.Length == 0 ? null : labels[classIndex];
-        var denoiser = compiled is null ? null
-            : PrecisionFor(width, height) == NetworkPrecision.BFloat16 ? compiledBf16! : compiled;
-        var x = Evaluate(denoiser, inputFirst!, sigmaMaxTensor, atSigmaMax, label);
+        if (compiled is not null)
+        {
+            var denoiser = PrecisionFor(width, height) == NetworkPrecision.BFloat16 ? compiledBf16! : compiled;
+            denoiser.ForwardInto(output!, inputFirst!, atSigmaMax!, label);
+            if (steps == 2)
+            {
+                // x + √(τ²−ε²)·z′ (ConsistencySampler.Step), then f at τ, in place: the script reads x before writing.
+                output!.add_(inputSecond!, plusOne); // a preallocated alpha: add_(t) would box a new Scalar
+                denoiser.ForwardInto(output, output, atTau!, label);
+            }
+            return output!;
+        }
+        var x = model.forward(inputFirst!, sigmaMaxTensor, label);
         if (steps == 1) return x;
         try
         {
-            // x + √(τ²−ε²)·z′ (ConsistencySampler.Step), in place on the forward's own output.
             x.add_(inputSecond!);
-            return Evaluate(denoiser, x, tauTensor, atTau, label);
+            return model.forward(x, tauTensor, label);
         }
         finally
         {
             x.Dispose();
         }
     }
-
-    // One network evaluation at σ: compiled (with that σ's precomputed coefficients) or through the module.
-    private Tensor Evaluate(TorchScriptDenoiser? denoiser, Tensor x, Tensor sigma, PreconditioningCoefficients? coefficients, Tensor? label) =>
-        denoiser is null ? model.forward(x, sigma, label) : denoiser.Forward(x, coefficients!, label);
 
     /// <summary>Stage 3 (runtime only): clamps <paramref name="result"/> to [−1, 1] in place and copies it into
     /// <paramref name="destination"/> (through a preallocated CPU tensor when it is on another device or strided).</summary>
@@ -365,6 +371,7 @@ public sealed class TextureGenerator : ITextureSource
         inputFirst = empty(shape, ScalarType.Float32, Device);
         inputSecond = empty(shape, ScalarType.Float32, Device);
         staging = empty(shape, ScalarType.Float32, CPU);
+        if (compiled is not null) output = empty(shape, ScalarType.Float32, Device);
         width = w;
         height = h;
         Allocations++;
@@ -376,7 +383,8 @@ public sealed class TextureGenerator : ITextureSource
         mixFirst?.Dispose(); mixSecond?.Dispose();
         inputFirst?.Dispose(); inputSecond?.Dispose();
         staging?.Dispose();
-        mixFirst = mixSecond = inputFirst = inputSecond = staging = null;
+        output?.Dispose();
+        mixFirst = mixSecond = inputFirst = inputSecond = staging = output = null;
         width = height = 0;
     }
 

@@ -281,7 +281,7 @@ public class TextureGeneratorTests
 
     [TestCase(1)]
     [TestCase(2)]
-    public void CompiledForwardGivesTheSameTextureWithAFewHundredBytesPerFrame(int steps)
+    public void CompiledForwardGivesTheSameTextureWithNoManagedAllocationPerFrame(int steps)
     {
         // The default model's layout (stem, circular padding, classes, no attention) at a tiny width.
         var dir = TestModels.TempDirectory();
@@ -310,8 +310,8 @@ public class TextureGeneratorTests
             }
             long compiledBytes = Bytes(compiled), moduleBytes = Bytes(module);
             TestContext.Out.WriteLine($"{steps} step(s): managed bytes per frame: compiled {compiledBytes}, module {moduleBytes}");
-            Assert.That(compiledBytes, Is.LessThan(512 * steps), "one TorchScript call per evaluation (measured ≈ 360 B each)");
-            Assert.That(moduleBytes, Is.GreaterThan(20 * compiledBytes));
+            Assert.That(moduleBytes, Is.GreaterThan(1000), "sanity: the counter sees the module path's wrappers");
+            Assert.That(compiledBytes, Is.EqualTo(0), "noise, slerp, the native TorchScript calls and the copy-out");
         }
         finally
         {

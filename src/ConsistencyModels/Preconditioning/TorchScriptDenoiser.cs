@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using System.Runtime.InteropServices;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,26 +11,34 @@ namespace ConsistencyModels.Preconditioning;
 /// <summary>
 /// A <see cref="PreconditionedNetwork"/> compiled into one TorchScript function, c_skip·x + c_out·F(c_in·x; c_noise),
 /// so a whole evaluation is one call into libtorch: the ops run in libtorch's interpreter without a managed
-/// <see cref="Tensor"/> per op (≈ 44 KB of garbage per evaluation of the Small network become one call's worth) and
-/// without TorchSharp's per-op overhead. The source is generated from the network's <see cref="UNetConfig"/> and reads
-/// the module's own weight tensors, so build it after any change of device or precision (<see cref="Supports"/>: every
-/// configuration without attention). Results equal <see cref="PreconditionedNetwork.forward"/> to float rounding.
+/// <see cref="Tensor"/> per op (≈ 44 KB of garbage per evaluation of the Small network) and without TorchSharp's per-op
+/// overhead. <see cref="ForwardInto"/> writes into a caller-owned tensor through a direct native call
+/// (<see cref="Platform.TorchScriptNative"/>) and allocates no managed memory at all. The source is generated from the
+/// network's <see cref="UNetConfig"/>; the denoiser holds its own references to the weights' storage (in-place
+/// updates of the module's weights are seen, replaced parameters are not: build it after any change of device or
+/// precision). <see cref="Supports"/>: every configuration without attention. Results equal
+/// <see cref="PreconditionedNetwork.forward"/> to float rounding. Use from one thread at a time.
 /// </summary>
-public sealed class TorchScriptDenoiser : IDisposable
+public sealed unsafe class TorchScriptDenoiser : IDisposable
 {
     private const string FunctionName = "denoise";
-    private readonly jit.CompilationUnit unit;
-    private readonly Tensor[] weights;
-    private readonly Tensor[] ownedCopies;
+    private static readonly byte[] FunctionNameUtf8 = TorchScriptNative.NullTerminated(FunctionName);
+
+    // Argument cells of "denoise": out, x, c_in, c_skip, c_out, c_noise, p (a list of the weights), [labels].
+    private const int OutSlot = 0, XSlot = 1, CInSlot = 2, CSkipSlot = 3, COutSlot = 4, CNoiseSlot = 5, WeightsSlot = 6, LabelsSlot = 7;
+
+    private readonly Tensor[] weights;   // owned: detached views of the module's weights, or converted copies
     private readonly bool conditional;
-    private readonly object[] arguments;
+    private readonly int argumentCount;
+    private IntPtr unit;
+    private TorchScriptNative.Cell* cells;   // the argument cells followed by the weight list's cells
     private bool disposed;
 
     /// <summary>
     /// Compiles <paramref name="model"/>. Without <paramref name="weightType"/> (or with the weights' own type) the
-    /// module's weight tensors are referenced, not copied; with another type (bfloat16 for inference) this denoiser
-    /// computes with its own converted copies and the module is left as it is. The noise-embedding frequencies stay
-    /// float32 either way (see <see cref="NetworkPrecision"/>).
+    /// denoiser shares the module's weight storage; with another type (bfloat16 for inference) it computes with its
+    /// own converted copies and the module is left as it is. The noise-embedding frequencies stay float32 either way
+    /// (see <see cref="NetworkPrecision"/>).
     /// </summary>
     /// <exception cref="NotSupportedException">The network has attention layers (<see cref="Supports"/>).</exception>
     public TorchScriptDenoiser(PreconditionedNetwork model, ScalarType? weightType = null)
@@ -48,21 +58,34 @@ public sealed class TorchScriptDenoiser : IDisposable
             order.Add(t);
             return $"p[{order.Count - 1}]";
         });
-        weights = order.ToArray();
-        var copies = new List<Tensor>();
-        if (weightType is { } type)
+        var frequencies = named["map_noise.freqs"];
+        weights = new Tensor[order.Count];
+        using (no_grad())
             for (int i = 0; i < weights.Length; i++)
             {
-                bool isFrequency = ReferenceEquals(weights[i], named["map_noise.freqs"]);
-                if (weights[i].dtype == type || isFrequency || !weights[i].is_floating_point()) continue;
-                using (no_grad()) weights[i] = weights[i].detach().to(type);
-                copies.Add(weights[i]);
+                var w = order[i];
+                bool convert = weightType is { } type && w.dtype != type && w.is_floating_point() && !ReferenceEquals(w, frequencies);
+                if (!convert) { weights[i] = w.detach(); continue; }
+                using var detached = w.detach();
+                weights[i] = detached.to(weightType!.Value);
             }
-        ownedCopies = copies.ToArray();
         WeightType = weights[0].dtype;
         conditional = config.ClassCount > 0;
-        arguments = new object[conditional ? 7 : 6];
-        unit = jit.compile(Source);
+        argumentCount = conditional ? LabelsSlot + 1 : WeightsSlot + 1;
+        try
+        {
+            unit = TorchScriptNative.CompileUnit(Source);
+            cells = (TorchScriptNative.Cell*)NativeMemory.AllocZeroed((nuint)(argumentCount + weights.Length), (nuint)sizeof(TorchScriptNative.Cell));
+            var list = cells + argumentCount;
+            for (int i = 0; i < weights.Length; i++)
+                list[i] = new TorchScriptNative.Cell { TypeCode = TorchScriptNative.TensorCode, Handle = weights[i].Handle };
+            cells[WeightsSlot] = new TorchScriptNative.Cell { TypeCode = TorchScriptNative.TensorListCode, ArrayIndex = weights.Length, Handle = (IntPtr)list };
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Whether <paramref name="config"/> can be compiled (no attention layers).</summary>
@@ -79,37 +102,92 @@ public sealed class TorchScriptDenoiser : IDisposable
     public string Source { get; }
 
     /// <summary>
-    /// c_skip·x + c_out·F(c_in·x; c_noise, labels) with the coefficients of one noise level
-    /// (<see cref="PreconditionedNetwork.CoefficientsAt"/>) for x [B, 3, H, W]; <paramref name="labels"/> int64 [B] for a
-    /// class-conditional network, else null. Inputs are not checked: validate sizes and labels beforehand.
+    /// c_skip·x + c_out·F(c_in·x; c_noise, labels) as a new tensor; see <see cref="ForwardInto"/>.
     /// </summary>
     public Tensor Forward(Tensor x, PreconditioningCoefficients c, Tensor? labels)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        var output = empty_like(x);
+        try
+        {
+            ForwardInto(output, x, c, labels);
+            return output;
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes c_skip·x + c_out·F(c_in·x; c_noise, labels) into <paramref name="output"/> (same shape and type as
+    /// <paramref name="x"/>; it may be <paramref name="x"/> itself: x is read before the output is written) with the coefficients of one noise level
+    /// (<see cref="PreconditionedNetwork.CoefficientsAt"/>) for x [B, 3, H, W]; <paramref name="labels"/> int64 [B] for a
+    /// class-conditional network, else null. One native call; no managed allocation. Inputs must not require grad.
+    /// The network's own checks (sizes, label range) are libtorch's: validate beforehand for clear messages.
+    /// </summary>
+    /// <exception cref="ArgumentException">Labels missing or unexpected, or <paramref name="output"/> does not match
+    /// <paramref name="x"/>.</exception>
+    /// <exception cref="ExternalException">libtorch failed (its message).</exception>
+    public void ForwardInto(Tensor output, Tensor x, PreconditioningCoefficients c, Tensor? labels)
+    {
         ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(c);
         if (conditional != labels is not null)
             throw new ArgumentException(conditional ? "labels are required by this class-conditional network" : "this network takes no labels", nameof(labels));
-        arguments[0] = x;
-        arguments[1] = c.CIn;
-        arguments[2] = c.CSkip;
-        arguments[3] = c.COut;
-        arguments[4] = c.CNoise;
-        arguments[5] = weights;
-        if (conditional) arguments[6] = labels!;
-        var result = (Tensor)unit.invoke(FunctionName, arguments);
-        Array.Clear(arguments);
-        return result;
+        if (!SameLayout(output, x))
+            throw new ArgumentException("output must have x's shape, type and device", nameof(output));
+        Set(OutSlot, output);
+        Set(XSlot, x);
+        Set(CInSlot, c.CIn);
+        Set(CSkipSlot, c.CSkip);
+        Set(COutSlot, c.COut);
+        Set(CNoiseSlot, c.CNoise);
+        if (conditional) Set(LabelsSlot, labels!);
+        fixed (byte* name = FunctionNameUtf8)
+            TorchScriptNative.Call(unit, name, cells, argumentCount, out _);
+        // The handles above were borrowed from these objects: keep them from being finalized during the call.
+        GC.KeepAlive(output);
+        GC.KeepAlive(x);
+        GC.KeepAlive(c);
+        GC.KeepAlive(labels);
     }
 
-    /// <summary>Frees the compiled code (the weights belong to the module).</summary>
+    private void Set(int slot, Tensor t) => cells[slot] = new TorchScriptNative.Cell { TypeCode = TorchScriptNative.TensorCode, Handle = t.Handle };
+
+    // Compared through single native queries (Tensor.shape would allocate an array).
+    private static bool SameLayout(Tensor a, Tensor b)
+    {
+        long dims = a.dim();
+        if (dims != b.dim() || a.dtype != b.dtype || a.device_type != b.device_type || a.device_index != b.device_index) return false;
+        for (int d = 0; d < dims; d++)
+            if (a.size(d) != b.size(d)) return false;
+        return true;
+    }
+
+    /// <summary>Frees the compiled code, the argument cells and the denoiser's weight references.</summary>
     public void Dispose()
     {
         if (disposed) return;
         disposed = true;
-        unit.Dispose();
-        foreach (var copy in ownedCopies) copy.Dispose();
+        FreeNative();
+        foreach (var w in weights ?? []) w?.Dispose();
+        GC.SuppressFinalize(this);
     }
+
+    private void FreeNative()
+    {
+        TorchScriptNative.Free(unit);
+        unit = IntPtr.Zero;
+        NativeMemory.Free(cells);
+        cells = null;
+    }
+
+    /// <summary>Frees the native unit and cells if the denoiser was not disposed (the weights have finalizers of their own).</summary>
+    ~TorchScriptDenoiser() => FreeNative();
 
     // The generated code mirrors UNet.forward and ResBlock.forward line by line.
     private static string Generate(UNetConfig cfg, UNet net, IReadOnlyDictionary<string, Tensor> named, Func<string, string> p)
@@ -130,7 +208,7 @@ public sealed class TorchScriptDenoiser : IDisposable
         code.AppendLine("    return conv3(h, c1w, c1b) + skip");
         code.AppendLine();
         string labelsArg = cfg.ClassCount > 0 ? ", labels: Tensor" : "";
-        code.AppendLine($"def {FunctionName}(x: Tensor, c_in: Tensor, c_skip: Tensor, c_out: Tensor, c_noise: Tensor, p: List[Tensor]{labelsArg}) -> Tensor:");
+        code.AppendLine($"def {FunctionName}(out: Tensor, x: Tensor, c_in: Tensor, c_skip: Tensor, c_out: Tensor, c_noise: Tensor, p: List[Tensor]{labelsArg}) -> None:");
         code.AppendLine($"    dt = {p("conv_in.weight")}.dtype");
         code.AppendLine("    h = (x * c_in).to(dt)");
         var embedding = net.named_modules().Single(m => m.name == "map_noise").module as NoiseEmbedding
@@ -200,7 +278,7 @@ public sealed class TorchScriptDenoiser : IDisposable
         code.AppendLine($"    h = conv3(torch.silu(torch.group_norm(h, {outGroups}, {p("out_norm.weight")}, {p("out_norm.bias")}, 1e-5)), {p("out_conv.weight")}, {p("out_conv.bias")})");
         if (cfg.PixelUnshuffleStem)
             code.AppendLine("    h = torch.pixel_shuffle(h, 2)");
-        code.AppendLine("    return c_skip * x + c_out * h.to(x.dtype)");
+        code.AppendLine("    torch.add(c_skip * x, c_out * h.to(x.dtype), out=out)");
         return code.ToString();
     }
 }

@@ -103,4 +103,31 @@ public class GeneratedTextureSinkTests
         for (var i = 10; i < 110; i++) RuntimeFrame(i);
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "noise + slerp + copy-out + upload");
     }
+
+    [Test]
+    public void ASteadyStateFrameOfTheCompiledModelAllocatesNothingFromNoiseToUpload()
+    {
+        using var context = GlRequirement.Headless();
+        var gl = context.GL;
+        // The default model's layout (stem, circular padding, classes, no attention: the compiled path) at a tiny width.
+        var config = ConsistencyModels.Networks.UNetConfig.Small with { BaseChannels = 8, ClassCount = 3 };
+        string path = TestModels.Save(directory, TestModels.Metadata(config: config), name: "noattn.safetensors");
+        using var generator = new TextureGenerator(path, CPU);
+        Assert.That(generator.IsCompiled, Is.True);
+        using var sink = new GlTextureSink(gl, 16, 16);
+        var request = new TextureRequest(16, 16, 2, 2, 3, 0);
+        var planar = new float[request.PlanarLength];
+        void Frame(int i)
+        {
+            var r = request with { Phase = i * 0.3, Steps = 1 + i % 2 };
+            generator.Generate(r, planar);
+            sink.Upload(planar, r.Width, r.Height);
+            gl.Finish();
+        }
+        for (var i = 0; i < 10; i++) Frame(i);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 10; i < 110; i++) Frame(i);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "noise + slerp + 1–2 network evaluations + copy-out + upload");
+        AssertReadbackMatches(sink, planar, TexturePixelFormat.Rgba8);
+    }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Preconditioning;
 using static TorchSharp.torch;
@@ -90,26 +91,106 @@ public class TorchScriptDenoiserTests
         Assert.That(compiled.Source, Does.Contain("def denoise("));
     }
 
-    [Test]
-    public void ACompiledEvaluationAllocatesAboutOneCallNotOneTensorPerOp()
+    [TestCase(0)]
+    [TestCase(4)]
+    public void ForwardIntoAllocatesNoManagedMemory(int classCount)
     {
-        using var model = new ConsistencyPrecond(RandomNet(UNetConfig.Small with { ClassCount = 4 }));
+        using var model = new ConsistencyPrecond(RandomNet(UNetConfig.Small with { ClassCount = classCount }));
         using var compiled = new TorchScriptDenoiser(model);
         using var c = model.CoefficientsAt(80, ScalarType.Float32, CPU);
         using var x = randn(1, 3, 16, 16);
-        using var labels = tensor(new long[] { 1 });
+        using var output = empty_like(x);
+        using var labels = classCount > 0 ? tensor(new long[] { 1 }) : null;
         using var sigma = full(1, 80.0, ScalarType.Float64);
-        using var _ = no_grad();
         long Bytes(Action frame)
         {
             for (int i = 0; i < 3; i++) frame();
             long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++) frame();
-            return (GC.GetAllocatedBytesForCurrentThread() - before) / 10;
+            for (int i = 0; i < 50; i++) frame();
+            return (GC.GetAllocatedBytesForCurrentThread() - before) / 50;
         }
-        long module = Bytes(() => model.forward(x, sigma, labels).Dispose());
-        long script = Bytes(() => compiled.Forward(x, c, labels).Dispose());
-        TestContext.Out.WriteLine($"managed bytes per evaluation: module {module}, compiled {script}");
-        Assert.That(script, Is.LessThan(module / 10));
+        long module;
+        using (no_grad()) module = Bytes(() => model.forward(x, sigma, labels).Dispose());
+        long direct = Bytes(() => compiled.ForwardInto(output, x, c, labels));
+        TestContext.Out.WriteLine($"managed bytes per evaluation: module {module}, compiled into a preallocated output {direct}");
+        Assert.That(module, Is.GreaterThan(1000), "sanity: the module path does allocate, so the counter works here");
+        Assert.That(direct, Is.EqualTo(0));
+        using var expected = model.forward(x, sigma, labels);
+        Assert.That((output - expected).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-5f), "and it computed the forward");
+    }
+
+    [Test]
+    public void ForwardIntoItsOwnInputEqualsAnOutOfPlaceForward()
+    {
+        using var net = RandomNet(UNetConfig.Small with { ClassCount = 2 }, seed: 7);
+        Randomize(net, 7, scale: 0.05);
+        using var model = new ConsistencyPrecond(net);
+        using var compiled = new TorchScriptDenoiser(model);
+        using var c = model.CoefficientsAt(2.5, ScalarType.Float32, CPU);
+        using var x = randn(2, 3, 16, 16) * 2.5;
+        using var labels = tensor(new long[] { 0, 1 });
+        using var expected = compiled.Forward(x, c, labels);
+        using var inPlace = x.clone();
+        compiled.ForwardInto(inPlace, inPlace, c, labels);
+        Assert.That((inPlace - expected).abs().max().item<float>(), Is.EqualTo(0f), "x is read before the output is written");
+        Assert.That((expected - x).abs().max().item<float>(), Is.GreaterThan(0.01f), "sanity: the forward changed x");
+    }
+
+    [Test]
+    public void BadArgumentsAndLibtorchErrorsAreClearAndLeaveTheDenoiserUsable()
+    {
+        using var model = new ConsistencyPrecond(RandomNet(UNetConfig.Small with { ClassCount = 3 }));
+        var compiled = new TorchScriptDenoiser(model);
+        using var c = model.CoefficientsAt(1.0, ScalarType.Float32, CPU);
+        using var x = randn(1, 3, 16, 16);
+        using var labels = tensor(new long[] { 2 });
+        using var wrongShape = empty(1, 3, 16, 8);
+        using var wrongType = empty(new long[] { 1, 3, 16, 16 }, ScalarType.Float64);
+        Assert.Throws<ArgumentException>(() => compiled.ForwardInto(wrongShape, x, c, labels));
+        Assert.Throws<ArgumentException>(() => compiled.ForwardInto(wrongType, x, c, labels));
+        using var outOfRange = tensor(new long[] { 7 });
+        var e = Assert.Catch<System.Runtime.InteropServices.ExternalException>(() => compiled.Forward(x, c, outOfRange));
+        TestContext.Out.WriteLine(e!.Message.Split('\n')[0]);
+        Assert.That(e.Message, Does.Contain("index").IgnoreCase, "libtorch's own message comes through");
+        using var fine = compiled.Forward(x, c, labels);
+        Assert.That(fine.isfinite().all().item<bool>(), "the next call works");
+        compiled.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => compiled.ForwardInto(fine, x, c, labels));
+        compiled.Dispose(); // idempotent
+    }
+
+    [Test]
+    public void TheDenoiserKeepsItsWeightsWhenTheModuleIsConvertedOrDisposed()
+    {
+        using var net = RandomNet(UNetConfig.Small with { ClassCount = 0 }, seed: 9);
+        Randomize(net, 9, scale: 0.05);
+        var model = new ConsistencyPrecond(net);
+        using var compiled = new TorchScriptDenoiser(model);
+        using var c = model.CoefficientsAt(80, ScalarType.Float32, CPU);
+        using var x = randn(1, 3, 16, 16) * 80;
+        using var before = compiled.Forward(x, c, null);
+        model.to(ScalarType.BFloat16);   // replaces the module's parameter tensors
+        model.Dispose();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var after = compiled.Forward(x, c, null);
+        Assert.That((after - before).abs().max().item<float>(), Is.EqualTo(0f));
+    }
+
+    [Test]
+    public void DisposingFreesEveryTensorTheDenoiserMade()
+    {
+        using var model = new ConsistencyPrecond(RandomNet(UNetConfig.Small with { ClassCount = 0 }));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long count = TorchSharp.torch.Tensor.TotalCount;
+        var fp32 = new TorchScriptDenoiser(model);
+        var bf16 = new TorchScriptDenoiser(model, ScalarType.BFloat16);
+        Assert.That(TorchSharp.torch.Tensor.TotalCount, Is.GreaterThan(count));
+        fp32.Dispose();
+        bf16.Dispose();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.That(TorchSharp.torch.Tensor.TotalCount, Is.EqualTo(count));
     }
 }

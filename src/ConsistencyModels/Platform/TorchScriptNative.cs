@@ -1,0 +1,130 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using TorchSharp;
+
+namespace ConsistencyModels.Platform;
+
+/// <summary>
+/// Direct calls into LibTorchSharp's TorchScript entry points (the native half of TorchSharp 0.107), for a call per
+/// frame that allocates no managed memory. TorchSharp's own <c>jit.CompilationUnit.invoke</c> boxes its arguments,
+/// marshals the function name, builds an indexed argument array and wraps the result (≈ 360 B per call), and its
+/// <c>Dispose</c> never frees the native unit. Here the caller owns a native argument array it fills with tensor
+/// handles, the name is a preallocated UTF-8 string, the result buffer lives on the stack and the unit is freed.
+/// The library is resolved exactly the way TorchSharp resolves it (<see cref="NativeLibrary.TryLoad(string, System.Reflection.Assembly, DllImportSearchPath?, out IntPtr)"/>
+/// against TorchSharp's assembly), so the same already-loaded copy is used.
+/// </summary>
+internal static unsafe class TorchScriptNative
+{
+    /// <summary>
+    /// LibTorchSharp's argument and result cell (THSJIT.h): a type code (0 tensor, 5 list of tensors, 8 None, …), an
+    /// array length or index, and a handle (a <c>torch::Tensor*</c>, or a pointer to a nested cell array).
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Cell
+    {
+        public long TypeCode;
+        public long ArrayIndex;
+        public IntPtr Handle;
+    }
+
+    /// <summary>Cell type code of one tensor.</summary>
+    public const long TensorCode = 0;
+
+    /// <summary>Cell type code of a list of tensors (ArrayIndex = length, Handle = the list's cells).</summary>
+    public const long TensorListCode = 5;
+
+    /// <summary>Result type code of a function returning None.</summary>
+    public const sbyte NoneResult = 8;
+
+    /// <summary>Result type code of a function returning one tensor.</summary>
+    public const sbyte TensorResult = 1;
+
+    private const int ResultCapacity = 4;
+
+    private static readonly delegate* unmanaged<byte*, IntPtr> Compile;
+    private static readonly delegate* unmanaged<IntPtr, void> DisposeUnit;
+    private static readonly delegate* unmanaged<IntPtr, byte*, Cell*, int, delegate* unmanaged<int, nuint, Cell*>, sbyte*, int, void> Invoke;
+    private static readonly delegate* unmanaged<IntPtr, void> DisposeTensor;
+
+    // The result cells of the call in progress on this thread (stack memory of Call's frame).
+    [ThreadStatic] private static Cell* results;
+
+    static TorchScriptNative()
+    {
+        // Loading TorchSharp's native backend first (any tensor does it) makes the name resolve to the loaded copy.
+        using (torch.zeros(1)) { }
+        if (!NativeLibrary.TryLoad("LibTorchSharp", typeof(torch).Assembly, null, out var library))
+            throw new DllNotFoundException("LibTorchSharp (TorchSharp's native library) could not be resolved.");
+        Compile = (delegate* unmanaged<byte*, IntPtr>)NativeLibrary.GetExport(library, "THSJIT_compile");
+        DisposeUnit = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(library, "THSJIT_CompilationUnit_dispose");
+        Invoke = (delegate* unmanaged<IntPtr, byte*, Cell*, int, delegate* unmanaged<int, nuint, Cell*>, sbyte*, int, void>)
+            NativeLibrary.GetExport(library, "THSJIT_CompilationUnit_Invoke");
+        DisposeTensor = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(library, "THSTensor_dispose");
+    }
+
+    /// <summary>Compiles TorchScript <paramref name="source"/> into a native compilation unit (free it with <see cref="Free"/>).</summary>
+    /// <exception cref="System.Runtime.InteropServices.ExternalException">libtorch rejected the source (its message).</exception>
+    public static IntPtr CompileUnit(string source)
+    {
+        var bytes = NullTerminated(source);
+        IntPtr unit;
+        fixed (byte* text = bytes) unit = Compile(text);
+        if (unit == IntPtr.Zero)
+        {
+            torch.CheckForErrors();
+            throw new InvalidOperationException("THSJIT_compile returned no unit and no error.");
+        }
+        return unit;
+    }
+
+    /// <summary>Frees a unit made by <see cref="CompileUnit"/>.</summary>
+    public static void Free(IntPtr unit)
+    {
+        if (unit != IntPtr.Zero) DisposeUnit(unit);
+    }
+
+    /// <summary>The UTF-8 bytes of <paramref name="text"/> followed by a zero byte.</summary>
+    public static byte[] NullTerminated(string text)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(text) + 1];
+        Encoding.UTF8.GetBytes(text, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Calls function <paramref name="name"/> (null-terminated UTF-8) of <paramref name="unit"/> with
+    /// <paramref name="count"/> argument cells and returns the result's type code and first cell. A tensor result's
+    /// handle belongs to the caller (<see cref="FreeTensor"/>). Allocates no managed memory.
+    /// </summary>
+    /// <exception cref="System.Runtime.InteropServices.ExternalException">The function failed (libtorch's message).</exception>
+    public static sbyte Call(IntPtr unit, byte* name, Cell* arguments, int count, out Cell first)
+    {
+        Cell* cells = stackalloc Cell[ResultCapacity];
+        var previous = results;
+        results = cells;
+        sbyte typeCode = 0;
+        try
+        {
+            Invoke(unit, name, arguments, count, &AllocateResult, &typeCode, 0);
+        }
+        finally
+        {
+            results = previous;
+        }
+        torch.CheckForErrors();
+        first = cells[0];
+        return typeCode;
+    }
+
+    /// <summary>Frees a tensor handle returned by <see cref="Call"/> without wrapping it.</summary>
+    public static void FreeTensor(IntPtr handle)
+    {
+        if (handle != IntPtr.Zero) DisposeTensor(handle);
+    }
+
+    // LibTorchSharp asks for the cells of each returned value (one for a tensor or None); more than the stack buffer
+    // holds (lists, tuples) is refused, which LibTorchSharp reports as an error.
+    [UnmanagedCallersOnly]
+    private static Cell* AllocateResult(int index, nuint length) =>
+        index == 0 && length <= ResultCapacity ? results : null;
+}
