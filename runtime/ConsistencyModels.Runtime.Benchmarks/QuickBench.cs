@@ -67,8 +67,13 @@ internal static class QuickBench
                 Breakdown(generator, gl, 128, 2, 20, tag);
             }
             if (!skipMemory)
-                using (var generator = new TextureGenerator(tiny, CPU))
-                    NativeMemory(generator, memoryFrames, 32);
+            {
+                // The soak runs what a game runs (the benchmark model, Auto precision, compiled) unless --memory-model
+                // tiny asks for the Tiny network (with attention) through the op-by-op module path.
+                bool tinySoak = Arg(args, "--memory-model") == "tiny";
+                using var generator = tinySoak ? new TextureGenerator(tiny, CPU, compile: false) : Model(NetworkPrecision.Auto, compile: true);
+                NativeMemory(generator, memoryFrames, tinySoak ? 32 : 64, tinySoak ? "tiny" : "model");
+            }
             if (!skipThroughput)
                 Throughput(generators, sizes, seconds);
         }
@@ -105,12 +110,15 @@ internal static class QuickBench
         foreach (int steps in new[] { 1, 2 })
         {
             result[$"generate_{steps}step"] = Measure(i => generator.Generate(Animated(size, steps, i), destination));
-            result[$"forwardOnly_{steps}step"] = Measure(i =>
-            {
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                generator.Denoise(steps, i % 8);
-            });
+            // The compiled forward writes into the generator's own buffer; the module's needs a scope and no_grad.
+            result[$"forwardOnly_{steps}step"] = generator.IsCompiled
+                ? Measure(i => generator.Denoise(steps, i % 8))
+                : Measure(i =>
+                {
+                    using var scope = NewDisposeScope();
+                    using var noGrad = no_grad();
+                    generator.Denoise(steps, i % 8);
+                });
         }
         result["runtimeStages_noiseSlerpCopy"] = Measure(i =>
         {
@@ -170,15 +178,26 @@ internal static class QuickBench
     private static double Ms(long a, long b) => Stopwatch.GetElapsedTime(a, b).TotalMilliseconds;
 
     // (b) Native memory over many frames: RSS, managed heap and live tensor count at checkpoints.
-    private static void NativeMemory(TextureGenerator generator, int frames, int size)
+    private static void NativeMemory(TextureGenerator generator, int frames, int size, string name)
     {
         var destination = new float[3 * size * size];
         var checkpoints = new List<Dictionary<string, object?>>();
         var process = Process.GetCurrentProcess();
         var clock = Stopwatch.StartNew();
+        // Managed bytes and gen-0 collections inside Generate from frame 101 on (the checkpoints' own bookkeeping
+        // below allocates and is not counted).
+        long steadyBytes = 0;
+        int steadyCollections = 0;
         for (int i = 1; i <= frames; i++)
         {
+            long bytesBefore = GC.GetAllocatedBytesForCurrentThread();
+            int collectionsBefore = GC.CollectionCount(0);
             generator.Generate(Animated(size, 1 + i % 2, i), destination);
+            if (i > 100)
+            {
+                steadyBytes += GC.GetAllocatedBytesForCurrentThread() - bytesBefore;
+                steadyCollections += GC.CollectionCount(0) - collectionsBefore;
+            }
             if (i == 100 || i == 1000 || i % 2500 == 0 || i == frames)
             {
                 process.Refresh();
@@ -189,13 +208,16 @@ internal static class QuickBench
                     ["managedHeapMiB"] = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 2),
                     ["liveTensors"] = Tensor.TotalCount,
                     ["gen0Collections"] = GC.CollectionCount(0),
+                    ["generateManagedBytesSinceFrame100"] = steadyBytes,
+                    ["generateGen0CollectionsSinceFrame100"] = steadyCollections,
                     ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
                 };
                 checkpoints.Add(point);
                 Console.WriteLine("memory: " + string.Join(", ", point.Select(kv => $"{kv.Key} {kv.Value}")));
             }
         }
-        Results[$"nativeMemory_tiny_{size}"] = checkpoints;
+        Results[$"nativeMemory_{name}_{size}"] = checkpoints;
+        Results[$"nativeMemory_{name}_{size}_generator"] = generator.Description;
     }
 
     // (d) Textures per second per size, step count and variant. The variants take turns in short rounds and each

@@ -28,8 +28,7 @@ namespace ConsistencyModels.Runtime;
 /// </para>
 /// <para>
 /// Per frame: noise, slerp, the compiled forward and the copy-out use preallocated tensors, native argument cells and
-/// spans: a steady-state frame allocates no managed memory. The module forward (networks with attention, or
-/// <c>compile: false</c>) runs inside a dispose scope so its temporaries are freed every frame (TorchSharp allocates
+/// spans: a steady-state frame allocates no managed memory. The module forward (<c>compile: false</c>) runs inside a dispose scope so its temporaries are freed every frame (TorchSharp allocates
 /// a managed wrapper per op there). Buffers are reallocated only when the size changes. Use from one thread at a time.
 /// </para>
 /// <para>
@@ -45,7 +44,7 @@ namespace ConsistencyModels.Runtime;
 /// (<see cref="Platform.NativeAllocator"/>), which saves the page faults of re-allocating activations every frame.
 /// </para>
 /// <para>
-/// Compiled forward: with <c>compile: true</c> (the default) and a network without attention, each evaluation is one
+/// Compiled forward: with <c>compile: true</c> (the default), each evaluation is one
 /// native call of a <see cref="TorchScriptDenoiser"/> (equal to the module's forward to float rounding) into a
 /// preallocated output: 0 bytes of managed garbage per evaluation instead of ≈ 44 KB, and no per-op TorchSharp overhead.
 /// </para>
@@ -118,7 +117,7 @@ public sealed class TextureGenerator : ITextureSource
             this.model.eval();
             requested = precision;
             Precision = NetworkPrecisions.Resolve(precision, Device);
-            bool compiling = compile && TorchScriptDenoiser.Supports(m.Config);
+            bool compiling = compile;
             if (!compiling && Precision != NetworkPrecision.Float32)
                 this.model.to(NetworkPrecisions.ScalarType(Precision));
             // Belt and braces with no_grad: without parameters that require grad no graph is ever recorded.

@@ -27,6 +27,9 @@ internal sealed class AttentionBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Number of attention heads (64 channels each where the width allows).</summary>
+    public int Heads => heads;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

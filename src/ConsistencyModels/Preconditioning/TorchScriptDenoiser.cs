@@ -16,7 +16,7 @@ namespace ConsistencyModels.Preconditioning;
 /// (<see cref="Platform.TorchScriptNative"/>) and allocates no managed memory at all. The source is generated from the
 /// network's <see cref="UNetConfig"/>; the denoiser holds its own references to the weights' storage (in-place
 /// updates of the module's weights are seen, replaced parameters are not: build it after any change of device or
-/// precision). <see cref="Supports"/>: every configuration without attention. Results equal
+/// precision). Every <see cref="UNetConfig"/> compiles (attention included). Results equal
 /// <see cref="PreconditionedNetwork.forward"/> to float rounding. Use from one thread at a time.
 /// </summary>
 public sealed unsafe class TorchScriptDenoiser : IDisposable
@@ -40,13 +40,10 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
     /// own converted copies and the module is left as it is. The noise-embedding frequencies stay float32 either way
     /// (see <see cref="NetworkPrecision"/>).
     /// </summary>
-    /// <exception cref="NotSupportedException">The network has attention layers (<see cref="Supports"/>).</exception>
     public TorchScriptDenoiser(PreconditionedNetwork model, ScalarType? weightType = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var config = model.Net.Config;
-        if (!Supports(config))
-            throw new NotSupportedException("the TorchScript forward covers networks without attention layers; use the module's forward.");
         var named = model.Net.named_parameters().Select(p => (p.name, tensor: (Tensor)p.parameter))
             .Concat(model.Net.named_buffers().Select(b => (b.name, tensor: b.buffer)))
             .ToDictionary(p => p.name, p => p.tensor);
@@ -86,13 +83,6 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
             Dispose();
             throw;
         }
-    }
-
-    /// <summary>Whether <paramref name="config"/> can be compiled (no attention layers).</summary>
-    public static bool Supports(UNetConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        return config.AttentionLevels.Length == 0;
     }
 
     /// <summary>The type the network computes in (its first weight's type).</summary>
@@ -207,6 +197,13 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         code.AppendLine("    h = torch.silu(torch.addcmul(ss[1], torch.group_norm(h, g1, n1w, n1b, 1e-5), ss[0] + 1))");
         code.AppendLine("    return conv3(h, c1w, c1b) + skip");
         code.AppendLine();
+        // AttentionBlock.forward: x + proj(attention(qkv(norm(x)))), heads of d channels over the H·W pixels.
+        code.AppendLine("def attention(x: Tensor, heads: int, g: int, nw: Tensor, nb: Tensor, qw: Tensor, qb: Tensor, pw: Tensor, pb: Tensor) -> Tensor:");
+        code.AppendLine("    b, c, h, w = x.shape[0], x.shape[1], x.shape[2], x.shape[3]");
+        code.AppendLine("    t = torch.conv2d(torch.group_norm(x, g, nw, nb, 1e-5), qw, qb).reshape([b, 3, heads, c // heads, h * w]).permute([1, 0, 2, 4, 3])");
+        code.AppendLine("    a = torch.scaled_dot_product_attention(t[0], t[1], t[2])");
+        code.AppendLine("    return x + torch.conv2d(a.permute([0, 1, 3, 2]).reshape([b, c, h, w]), pw, pb)");
+        code.AppendLine();
         string labelsArg = cfg.ClassCount > 0 ? ", labels: Tensor" : "";
         code.AppendLine($"def {FunctionName}(out: Tensor, x: Tensor, c_in: Tensor, c_skip: Tensor, c_out: Tensor, c_noise: Tensor, p: List[Tensor]{labelsArg}) -> None:");
         code.AppendLine($"    dt = {p("conv_in.weight")}.dtype");
@@ -225,6 +222,7 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         code.AppendLine($"    h = conv3(h, {p("conv_in.weight")}, {p("conv_in.bias")})");
 
         var blocks = net.named_modules().Where(m => m.module is ResBlock).ToDictionary(m => m.name, m => (ResBlock)m.module);
+        var attentions = net.named_modules().Where(m => m.module is AttentionBlock).ToDictionary(m => m.name, m => (AttentionBlock)m.module);
         int skipCount = 0;
         var skips = new Stack<string>();
         string Push(string value)
@@ -241,9 +239,13 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
             int g0 = Normalization.GroupCount((int)cin), g1 = Normalization.GroupCount((int)b.OutChannels);
             bool hasSkip = named.ContainsKey($"{module}.skip.weight");
             string skip = hasSkip ? $"torch.conv2d({input}, {p($"{module}.skip.weight")}, {p($"{module}.skip.bias")})" : input;
-            return $"block({input}, {emb}, {g0}, {p($"{module}.norm0.weight")}, {p($"{module}.norm0.bias")}, {p($"{module}.conv0.weight")}, {p($"{module}.conv0.bias")}, "
+            string call = $"block({input}, {emb}, {g0}, {p($"{module}.norm0.weight")}, {p($"{module}.norm0.bias")}, {p($"{module}.conv0.weight")}, {p($"{module}.conv0.bias")}, "
                 + $"{p($"{module}.affine.weight")}, {p($"{module}.affine.bias")}, {g1}, {p($"{module}.norm1.weight")}, {p($"{module}.norm1.bias")}, "
                 + $"{p($"{module}.conv1.weight")}, {p($"{module}.conv1.bias")}, {skip})";
+            if (!attentions.TryGetValue($"{module}.attn", out var attn)) return call;
+            string a = $"{module}.attn";
+            return $"attention({call}, {attn.Heads}, {g1}, {p($"{a}.norm.weight")}, {p($"{a}.norm.bias")}, {p($"{a}.qkv.weight")}, {p($"{a}.qkv.bias")}, "
+                + $"{p($"{a}.proj.weight")}, {p($"{a}.proj.bias")})";
         }
 
         Push("h");

@@ -14,6 +14,9 @@ public class TorchScriptDenoiserTests
         yield return new TestCaseData(UNetConfig.Tiny with { AttentionLevels = [], CircularPadding = false }, 8).SetName("Tiny: no stem, zero padding, unconditional");
         yield return new TestCaseData(UNetConfig.Tiny with { AttentionLevels = [], ResBlocksPerLevel = 2, NoiseEmbedding = NoiseEmbeddingKind.Fourier, ClassCount = 3 }, 12)
             .SetName("Tiny: two blocks per level, Fourier embedding");
+        yield return new TestCaseData(UNetConfig.Tiny with { ClassCount = 2 }, 8).SetName("Tiny: attention at level 1 (one head)");
+        yield return new TestCaseData(UNetConfig.Tiny with { BaseChannels = 64, AttentionLevels = [0, 1] }, 8)
+            .SetName("Attention at every level and in the middle, two heads at level 1");
     }
 
     [TestCaseSource(nameof(Configs))]
@@ -77,18 +80,18 @@ public class TorchScriptDenoiserTests
     }
 
     [Test]
-    public void AttentionIsNotSupportedAndLabelsMustMatchTheNetwork()
+    public void LabelsMustMatchTheNetwork()
     {
-        Assert.That(TorchScriptDenoiser.Supports(UNetConfig.Tiny), Is.False, "Tiny has attention at level 1");
-        using var withAttention = new ConsistencyPrecond(new UNet(UNetConfig.Tiny));
-        Assert.Throws<NotSupportedException>(() => new TorchScriptDenoiser(withAttention));
-
-        using var model = new ConsistencyPrecond(RandomNet(UNetConfig.Tiny with { AttentionLevels = [], ClassCount = 2 }));
+        using var model = new ConsistencyPrecond(RandomNet(UNetConfig.Tiny with { ClassCount = 2 }));
         using var compiled = new TorchScriptDenoiser(model);
         using var c = model.CoefficientsAt(1.0, ScalarType.Float32, CPU);
         using var x = randn(1, 3, 8, 8);
+        using var labels = tensor(new long[] { 1 });
         Assert.Throws<ArgumentException>(() => compiled.Forward(x, c, null));
-        Assert.That(compiled.Source, Does.Contain("def denoise("));
+        Assert.That(compiled.Source, Does.Contain("def denoise(").And.Contain("attention("));
+        using var unconditional = new ConsistencyPrecond(RandomNet(UNetConfig.Tiny));
+        using var compiledUnconditional = new TorchScriptDenoiser(unconditional);
+        Assert.Throws<ArgumentException>(() => compiledUnconditional.Forward(x, c, labels));
     }
 
     [TestCase(0)]
