@@ -72,7 +72,12 @@ public static class TrainingCheckpoint
         Safetensors.Save(path, tensors, metadata);
     }
 
-    /// <summary>Restores every module and the optimizer; returns the step to resume at.</summary>
+    /// <summary>
+    /// Restores every module and the optimizer; returns the step to resume at. Every tensor is checked (present,
+    /// same shape) and the optimizer state found before anything is copied, so a checkpoint of another method or
+    /// configuration leaves the modules as they were.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a training checkpoint of these modules.</exception>
     public static long Load(string path, IReadOnlyDictionary<string, nn.Module> modules, TorchSharp.Modules.OptimizerHelper optimizer)
     {
         using var file = Safetensors.Load(path);
@@ -80,7 +85,7 @@ public static class TrainingCheckpoint
             throw new InvalidDataException($"{path}: not a cm training checkpoint (no '{MetadataKey}' metadata).");
         var info = JsonSerializer.Deserialize<CheckpointInfo>(json)
             ?? throw new InvalidDataException($"{path}: unreadable checkpoint metadata.");
-        using var _ = no_grad();
+        var copies = new List<(Tensor Target, Tensor Stored)>();
         foreach (var (prefix, module) in modules)
         {
             foreach (var (name, t) in module.state_dict())
@@ -90,11 +95,14 @@ public static class TrainingCheckpoint
                     throw new InvalidDataException($"{path}: checkpoint has no tensor '{key}' (was it written by another method or config?).");
                 if (!stored.shape.SequenceEqual(t.shape))
                     throw new InvalidDataException($"{path}: tensor '{key}' has shape [{string.Join(", ", stored.shape)}], the model expects [{string.Join(", ", t.shape)}].");
-                t.copy_(stored);
+                copies.Add((t, stored));
             }
         }
         if (!file.Tensors.TryGetValue(OptimizerTensor, out var optimizerBytes))
             throw new InvalidDataException($"{path}: checkpoint has no optimizer state.");
+        using (no_grad())
+            foreach (var (target, stored) in copies)
+                target.copy_(stored);
         using var ms = new MemoryStream(optimizerBytes.data<byte>().ToArray());
         using var reader = new BinaryReader(ms);
         optimizer.load_state_dict(reader);

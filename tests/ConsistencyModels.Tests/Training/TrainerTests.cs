@@ -185,8 +185,13 @@ public class TrainerTests : SingleThreadFixture
         }
         using var b = new Run(2);
         using var opt = optim.Adam(b.Net.parameters(), lr: 1e-3);
+        var before = b.Objective.CheckpointModules.SelectMany(m => m.Value.parameters()).Select(p => p.detach().clone()).ToArray();
         var e = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Load(broken, b.Objective.CheckpointModules, opt));
         Assert.That(e!.Message, Does.Contain($"'{dropped}'"));
+        var after = b.Objective.CheckpointModules.SelectMany(m => m.Value.parameters()).ToArray();
+        Assert.That(after.Zip(before).All(pair => pair.First.equal(pair.Second).all().item<bool>()), "a rejected checkpoint leaves every module as it was");
+        Assert.That(a.Net.parameters().Zip(b.Net.parameters()).Any(p => !p.First.equal(p.Second).all().item<bool>()), "sanity: a load would have changed them");
+        foreach (var t in before) t.Dispose();
     }
 
     [Test]
