@@ -13,21 +13,35 @@ def main(path):
     d = json.load(open(path))
     rows = d["throughput"]
 
-    def get(size, steps, prec, fwd):
-        return next((r for r in rows if r["size"] == size and r["steps"] == steps
-                     and r["precision"] == prec and r["forward"] == fwd), None)
+    def get(size, steps, prec, fwd, tuned=True):
+        return next((r for r in rows if r["size"] == size and r["steps"] == steps and r["precision"] == prec
+                     and r["forward"] == fwd and r.get("tuned", True) == tuned), None)
 
-    print("| size | steps | fp32, module (op by op) | fp32, compiled | bf16, compiled | **Auto** (what the runtime uses) | compiled ÷ module (fp32) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    fixed_any = any(not r.get("tuned", True) for r in rows)
+    threads = lambda r: f" [{r['threads']}t]" if r.get("threads") else ""
+    head = "| size | steps | fp32, module (op by op) | fp32, compiled | bf16, compiled | **Auto** (what the runtime uses) | compiled ÷ module (fp32) |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    if fixed_any:
+        head += " Auto with threads fixed | tuned ÷ fixed |"
+        rule += "---:|---:|"
+    print(head)
+    print(rule)
     for size in sorted({r["size"] for r in rows}):
         for steps in (1, 2):
             m, c, b = get(size, steps, "fp32", "module"), get(size, steps, "fp32", "compiled"), get(size, steps, "bf16", "compiled")
             if not (m and c and b):
                 continue
             auto = b if size * size >= 128 * 128 else c
-            print(f"| {size}² | {steps} | {m['texturesPerSecond']:.1f} ({m['msPerTexture']:.1f} ms) | {c['texturesPerSecond']:.1f} "
-                  f"| {b['texturesPerSecond']:.1f} | **{auto['texturesPerSecond']:.1f}** ({auto['msPerTexture']:.1f} ms) "
-                  f"| {c['texturesPerSecond'] / m['texturesPerSecond']:.2f} |")
+            line = (f"| {size}² | {steps} | {m['texturesPerSecond']:.1f} ({m['msPerTexture']:.1f} ms){threads(m)} | {c['texturesPerSecond']:.1f}{threads(c)} "
+                    f"| {b['texturesPerSecond']:.1f}{threads(b)} | **{auto['texturesPerSecond']:.1f}** ({auto['msPerTexture']:.1f} ms) "
+                    f"| {c['texturesPerSecond'] / m['texturesPerSecond']:.2f} |")
+            f = next((r for r in rows if r["size"] == size and r["steps"] == steps and not r.get("tuned", True)), None)
+            if fixed_any:
+                line += (f" {f['texturesPerSecond']:.1f}{threads(f)} | {auto['texturesPerSecond'] / f['texturesPerSecond']:.2f} |" if f else " | |")
+            print(line)
+    if any(r.get("threads") for r in rows):
+        print()
+        print("[Nt]: the thread count used (tuned per size unless fixed).")
     print()
     print("| case | noise+slerp ms | forward ms | clamp+copy-out ms | GL upload ms | runtime share |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -55,7 +55,15 @@ internal static class QuickBench
         Results["model"] = useDefault ? "default (embedded)" : "small, random weights";
         Results["nativeBFloat16"] = NetworkPrecisions.CpuHasNativeBFloat16;
         Console.WriteLine($"model: {Results["model"]}; native bf16: {NetworkPrecisions.CpuHasNativeBFloat16}");
-        var generators = forwards.SelectMany(compile => precisions.Select(p => Model(p, compile))).ToArray();
+        var generators = forwards.SelectMany(compile => precisions.Select(p => Model(p, compile))).ToList();
+        // --fixed-threads: the default generator (Auto precision, compiled) with the thread count fixed at libtorch's,
+        // beside the per-size tuned ones, to measure what tuning gains in the same run.
+        if (args.Contains("--fixed-threads"))
+        {
+            var fixedThreads = Model(NetworkPrecision.Auto, compile: true);
+            fixedThreads.Threads = get_num_threads();
+            generators.Add(fixedThreads);
+        }
         try
         {
             foreach (var generator in generators)
@@ -75,7 +83,7 @@ internal static class QuickBench
                 NativeMemory(generator, memoryFrames, tinySoak ? 32 : 64, tinySoak ? "tiny" : "model");
             }
             if (!skipThroughput)
-                Throughput(generators, sizes, seconds);
+                Throughput(generators.ToArray(), sizes, seconds);
         }
         finally
         {
@@ -137,9 +145,9 @@ internal static class QuickBench
         var destination = new float[3 * size * size];
         using var sink = gl is null ? null : new GlTextureSink(gl.GL, size, size);
         double noise = 0, forward = 0, copy = 0, upload = 0;
-        for (int i = -5; i < frames; i++)
+        for (int i = -12; i < frames; i++) // 12 warm-up frames: the thread tuning of the size
         {
-            var request = Animated(size, steps, i + 5);
+            var request = Animated(size, steps, i + 12);
             long t0 = Stopwatch.GetTimestamp();
             generator.PrepareNoise(request);
             long t1 = Stopwatch.GetTimestamp();
@@ -231,8 +239,9 @@ internal static class QuickBench
                 var destination = new float[3 * size * size];
                 var perRound = generators.Select(_ => new List<double>()).ToArray();
                 var frameCounts = new int[generators.Length];
+                // Warm-up covers the thread tuning of a new size (8 frames with 2 cores).
                 foreach (var generator in generators)
-                    for (int i = 0; i < 2; i++) generator.Generate(Animated(size, steps, i), destination);
+                    for (int i = 0; i < 12; i++) generator.Generate(Animated(size, steps, i), destination);
                 for (int round = 0; round < rounds; round++)
                     for (int g = 0; g < generators.Length; g++)
                     {
@@ -252,6 +261,7 @@ internal static class QuickBench
                     {
                         ["size"] = size, ["steps"] = steps, ["precision"] = NetworkPrecisions.ShortName(generator.Precision),
                         ["forward"] = generator.IsCompiled ? "compiled" : "module", ["frames"] = frameCounts[g], ["rounds"] = rounds,
+                        ["threads"] = generator.Threads ?? generator.TunedThreads(size, size), ["tuned"] = generator.Threads is null,
                         ["texturesPerSecond"] = Math.Round(median, 2), ["msPerTexture"] = Math.Round(1000 / median, 2),
                         ["minRound"] = Math.Round(sorted[0], 2), ["maxRound"] = Math.Round(sorted[^1], 2), ["load"] = LoadAverage(),
                     });
@@ -262,7 +272,8 @@ internal static class QuickBench
         Results["throughput"] = result;
     }
 
-    private static string Tag(TextureGenerator g) => $"{NetworkPrecisions.ShortName(g.Precision)}-{(g.IsCompiled ? "compiled" : "module")}";
+    private static string Tag(TextureGenerator g) =>
+        $"{NetworkPrecisions.ShortName(g.Precision)}-{(g.IsCompiled ? "compiled" : "module")}{(g.Threads is { } n ? $"-fixed{n}threads" : "")}";
 
     private static NetworkPrecision ParsePrecision(string name) => NetworkPrecisions.TryParse(name, out var precision)
         ? precision

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ConsistencyModels.IO;
@@ -40,6 +41,11 @@ namespace ConsistencyModels.Runtime;
 /// Pass <see cref="NetworkPrecision.Float32"/> for results identical to <see cref="ModelSampler"/>.
 /// </para>
 /// <para>
+/// Threads (CPU): each texture size gets the libtorch thread count measured fastest for it during its first frames
+/// (<see cref="ThreadCountTuner"/>; small textures usually run faster on one thread, large ones on all), unless
+/// <see cref="Threads"/> fixes it.
+/// </para>
+/// <para>
 /// Native memory: the first generator tunes glibc's allocator to keep freed libtorch buffers for reuse
 /// (<see cref="Platform.NativeAllocator"/>), which saves the page faults of re-allocating activations every frame.
 /// </para>
@@ -77,6 +83,8 @@ public sealed class TextureGenerator : ITextureSource
     private Tensor? inputFirst, inputSecond; // device: σmax·z and √(τ²−ε²)·z′
     private Tensor? staging;                 // CPU copy of a device result
     private Tensor? output;                  // device: the compiled forward's result [1, 3, H, W]
+    private readonly ThreadCountTuner? tuner; // CPU only
+    private int? threadsOverride;
     private int width, height;
     private long frame;
     private bool disposed;
@@ -145,6 +153,7 @@ public sealed class TextureGenerator : ITextureSource
                 atSigmaMax = this.model.CoefficientsAt(m.SigmaMax, ScalarType.Float32, Device);
                 atTau = this.model.CoefficientsAt(TwoStepTau, ScalarType.Float32, Device);
             }
+            if (onCpu) tuner = new ThreadCountTuner(get_num_threads());
             minusOne = (-1.0).ToScalar();
             plusOne = 1.0.ToScalar();
             generator = new Generator(0, CPU);
@@ -241,16 +250,60 @@ public sealed class TextureGenerator : ITextureSource
         ObjectDisposedException.ThrowIf(disposed, this);
         Validate(request, destination.Length);
         PrepareNoise(request);
+        int threads = ApplyThreads(request.Width, request.Height);
+        long start = Stopwatch.GetTimestamp();
         if (compiled is not null)
         {
             // One native TorchScript call per evaluation into the preallocated output; no dispose scope or grad guard
             // objects: the weights do not require grad, so no graph is recorded.
-            CopyOut(Denoise(request.Steps, request.ClassIndex), destination);
+            var result = Denoise(request.Steps, request.ClassIndex);
+            ReportTime(request, threads, start);
+            CopyOut(result, destination);
             return;
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        CopyOut(Denoise(request.Steps, request.ClassIndex), destination);
+        var x = Denoise(request.Steps, request.ClassIndex);
+        ReportTime(request, threads, start);
+        CopyOut(x, destination);
+    }
+
+    /// <summary>
+    /// libtorch's intra-op thread count for this generator's CPU work: null (the default) tunes it per texture size
+    /// (<see cref="ThreadCountTuner"/>: the first frames of a new size try 1, 2, … up to the thread count libtorch had
+    /// when the generator was made, then keep the fastest); a number fixes it. Ignored on CUDA.
+    /// The count is set on the thread that calls <see cref="Generate"/> (libtorch's OpenMP count is per calling
+    /// thread; threads created afterwards start with the last value set).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to less than 1.</exception>
+    public int? Threads
+    {
+        get => threadsOverride;
+        set
+        {
+            if (value is < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "Threads must be at least 1 (or null to tune per size).");
+            threadsOverride = value;
+        }
+    }
+
+    /// <summary>The thread count tuning chose for a size, or null while it is being tuned, when <see cref="Threads"/>
+    /// is set, or on CUDA.</summary>
+    public int? TunedThreads(int width, int height) => threadsOverride is null ? tuner?.Chosen(width, height) : null;
+
+    // Sets libtorch's thread count for this frame (only when it changes: the call is cheap but not free) and returns it.
+    private int ApplyThreads(int w, int h)
+    {
+        if (tuner is null) return 0;
+        int n = threadsOverride ?? tuner.ThreadsFor(w, h);
+        if (get_num_threads() != n) set_num_threads(n);
+        return n;
+    }
+
+    private void ReportTime(in TextureRequest request, int threads, long start)
+    {
+        if (tuner is null || threadsOverride is not null) return;
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        tuner.Report(request.Width, request.Height, threads, seconds / request.Steps);
     }
 
     /// <summary>Throws unless the request can be served into <paramref name="destinationLength"/> floats.</summary>

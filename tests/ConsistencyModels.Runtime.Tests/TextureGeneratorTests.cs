@@ -226,6 +226,40 @@ public class TextureGeneratorTests
     }
 
     [Test]
+    public void ThreadsAreTunedPerSizeOrFixedAndDoNotChangeTheTexture()
+    {
+        int original = get_num_threads();
+        try
+        {
+            set_num_threads(2);
+            using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
+            var request = new TextureRequest(16, 16, 1, 1, 9, 0);
+            var destination = new float[request.PlanarLength];
+            Assert.That(generator.TunedThreads(16, 16), Is.Null);
+            var tuner = new ThreadCountTuner(2);
+            for (int i = 0; i < tuner.TuningFrames; i++) generator.Generate(request, destination);
+            Assert.That(generator.TunedThreads(16, 16), Is.AnyOf(1, 2), "tuned after the tuning frames");
+            Assert.That(generator.TunedThreads(8, 8), Is.Null, "each size on its own");
+            generator.Generate(request, destination);
+            Assert.That(get_num_threads(), Is.EqualTo(generator.TunedThreads(16, 16)), "the chosen count is in effect from the next frame");
+
+            generator.Threads = 1;
+            var one = Generate(generator, request);
+            Assert.That(get_num_threads(), Is.EqualTo(1));
+            generator.Threads = 2;
+            var two = Generate(generator, request);
+            Assert.That(get_num_threads(), Is.EqualTo(2));
+            Assert.That(MaxAbsDiff(one, two), Is.LessThanOrEqualTo(1e-6), "thread count changes float rounding at most");
+            Assert.That(generator.TunedThreads(16, 16), Is.Null, "an explicit count overrides tuning");
+            Assert.Throws<ArgumentOutOfRangeException>(() => generator.Threads = 0);
+        }
+        finally
+        {
+            set_num_threads(original);
+        }
+    }
+
+    [Test]
     public void DisposeFreesEveryTensorItCreated()
     {
         // Measured against a model loaded outside the generator: ModelFile.Load itself leaves counted tensor
