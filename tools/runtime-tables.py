@@ -31,7 +31,8 @@ def main(path):
             m, c, b = get(size, steps, "fp32", "module"), get(size, steps, "fp32", "compiled"), get(size, steps, "bf16", "compiled")
             if not (m and c and b):
                 continue
-            auto = b if size * size >= 128 * 128 else c
+            # Auto: bf16 on CPUs with native bf16 (data before the thread tuning: from 128² up only).
+            auto = b if d.get("nativeBFloat16") and (any("tuned" in r for r in rows) or size * size >= 128 * 128) else c
             line = (f"| {size}² | {steps} | {m['texturesPerSecond']:.1f} ({m['msPerTexture']:.1f} ms){threads(m)} | {c['texturesPerSecond']:.1f}{threads(c)} "
                     f"| {b['texturesPerSecond']:.1f}{threads(b)} | **{auto['texturesPerSecond']:.1f}** ({auto['msPerTexture']:.1f} ms) "
                     f"| {c['texturesPerSecond'] / m['texturesPerSecond']:.2f} |")

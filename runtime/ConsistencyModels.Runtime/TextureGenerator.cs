@@ -34,10 +34,10 @@ namespace ConsistencyModels.Runtime;
 /// </para>
 /// <para>
 /// Precision: with <see cref="NetworkPrecision.Auto"/> (the default) the network runs in bfloat16 on a CPU with
-/// native bf16 for textures of at least <see cref="AutoBFloat16MinPixels"/> pixels, where it is measured faster, and in
-/// float32 otherwise (<see cref="PrecisionFor"/> tells which); noise, σ coefficients and the output stay float32. The
-/// compiled forward keeps bf16 copies of the weights beside the float32 module; without it the module itself is
-/// converted (a <see cref="LoadedModel"/> passed in included) and Auto means bf16 for every size.
+/// native bf16, where it measured faster at every size from 64² up once the thread count is tuned, and in float32
+/// otherwise (<see cref="Precision"/>); noise, σ coefficients and the output stay float32, and the quality is the
+/// same (docs/RESULTS.md). The compiled forward keeps bf16 copies of the weights beside the float32 module; without
+/// it the module itself is converted (a <see cref="LoadedModel"/> passed in included).
 /// Pass <see cref="NetworkPrecision.Float32"/> for results identical to <see cref="ModelSampler"/>.
 /// </para>
 /// <para>
@@ -73,9 +73,7 @@ public sealed class TextureGenerator : ITextureSource
     private readonly Scalar minusOne;
     private readonly Scalar plusOne;
     private readonly Generator generator;
-    private readonly TorchScriptDenoiser? compiled;      // float32 (the module's own weights)
-    private readonly TorchScriptDenoiser? compiledBf16;  // bfloat16 copies, for the sizes PrecisionFor gives bf16
-    private readonly NetworkPrecision requested;
+    private readonly TorchScriptDenoiser? compiled;      // in Precision: the module's own weights, or bf16 copies
     private readonly PreconditioningCoefficients? atSigmaMax, atTau;
     private readonly SeedNoise?[] cache = new SeedNoise?[CachedSeeds];
     private readonly bool onCpu;
@@ -123,7 +121,6 @@ public sealed class TextureGenerator : ITextureSource
             Device = this.model.parameters().First().device;
             onCpu = Device.type == DeviceType.CPU;
             this.model.eval();
-            requested = precision;
             Precision = NetworkPrecisions.Resolve(precision, Device);
             bool compiling = compile;
             if (!compiling && Precision != NetworkPrecision.Float32)
@@ -147,9 +144,7 @@ public sealed class TextureGenerator : ITextureSource
             renoiseScalar = Math.Sqrt(TwoStepTau * TwoStepTau - m.SigmaMin * m.SigmaMin).ToScalar();
             if (compiling)
             {
-                compiled = new TorchScriptDenoiser(this.model);
-                if (Precision == NetworkPrecision.BFloat16)
-                    compiledBf16 = new TorchScriptDenoiser(this.model, ScalarType.BFloat16);
+                compiled = new TorchScriptDenoiser(this.model, NetworkPrecisions.ScalarType(Precision));
                 atSigmaMax = this.model.CoefficientsAt(m.SigmaMax, ScalarType.Float32, Device);
                 atTau = this.model.CoefficientsAt(TwoStepTau, ScalarType.Float32, Device);
             }
@@ -158,7 +153,7 @@ public sealed class TextureGenerator : ITextureSource
             plusOne = 1.0.ToScalar();
             generator = new Generator(0, CPU);
             Description = $"model {name ?? "(in memory)"}: {(string.IsNullOrEmpty(m.Method) ? "consistency" : m.Method)}, "
-                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()} {PrecisionName}"
+                + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()} {NetworkPrecisions.ShortName(Precision)}"
                 + (compiled is null ? "" : " torchscript");
         }
         catch
@@ -203,25 +198,8 @@ public sealed class TextureGenerator : ITextureSource
     /// op by op through the module.</summary>
     public bool IsCompiled => compiled is not null;
 
-    /// <summary>
-    /// The precision the network runs in for large textures (resolved: Float32 or BFloat16); see
-    /// <see cref="PrecisionFor"/> for a given size.
-    /// </summary>
+    /// <summary>The precision the network runs in (resolved: Float32 or BFloat16).</summary>
     public NetworkPrecision Precision { get; }
-
-    /// <summary>With <see cref="NetworkPrecision.Auto"/> and the compiled forward, textures with fewer pixels than this
-    /// (128²) run in float32: at 64² the per-op overhead dominates and bf16 measured no faster (docs/RESULTS.md).</summary>
-    public const int AutoBFloat16MinPixels = 128 * 128;
-
-    /// <summary>The precision a <paramref name="width"/>×<paramref name="height"/> texture is generated in.</summary>
-    public NetworkPrecision PrecisionFor(int width, int height) =>
-        compiledBf16 is not null && (requested != NetworkPrecision.Auto || (long)width * height >= AutoBFloat16MinPixels)
-            ? NetworkPrecision.BFloat16
-            : compiled is not null ? NetworkPrecision.Float32 : Precision;
-
-    private string PrecisionName => compiledBf16 is null
-        ? NetworkPrecisions.ShortName(Precision)
-        : requested == NetworkPrecision.Auto ? "fp32/bf16 from 128²" : "bf16";
 
     /// <summary>The device the model and its buffers live on.</summary>
     public Device Device { get; }
@@ -355,7 +333,7 @@ public sealed class TextureGenerator : ITextureSource
         var label = labels.Length == 0 ? null : labels[classIndex];
         if (compiled is not null)
         {
-            var denoiser = PrecisionFor(width, height) == NetworkPrecision.BFloat16 ? compiledBf16! : compiled;
+            var denoiser = compiled;
             denoiser.ForwardInto(output!, inputFirst!, atSigmaMax!, label);
             if (steps == 2)
             {
@@ -455,7 +433,6 @@ public sealed class TextureGenerator : ITextureSource
         plusOne.Dispose();
         generator.Dispose();
         compiled?.Dispose();
-        compiledBf16?.Dispose();
         atSigmaMax?.Dispose();
         atTau?.Dispose();
         if (ownsModel) loaded.Dispose();

@@ -25,7 +25,7 @@ internal sealed record ViewerOptions
           --procedural        use the procedural stand-in source instead of a model
           --size N            texture size in pixels (default 128)
           --steps 1|2         network evaluations per texture (default 1)
-          --precision P       auto (bf16 from 128² where the CPU has native bf16, else fp32), fp32 or bf16 (default auto)
+          --precision P       auto (bf16 where the CPU has native bf16, else fp32), fp32 or bf16 (default auto)
           --class NAME        class to generate (default: the first)
           --seed N            noise seed (default 1)
           --frames N          frames to render, then exit (headless default 60; window: until Esc)
