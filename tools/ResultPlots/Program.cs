@@ -187,10 +187,13 @@ internal static class RuntimeScaling
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         int i = 0;
+        // A variant: precision and forward, and "fixed N threads" for rows whose thread count was not tuned.
+        static string Variant(JsonObject r) => $"{(string?)r["precision"] ?? "fp32"} {(string?)r["forward"] ?? "module"}"
+            + ((bool?)r["tuned"] == false ? $", fixed {(int?)r["threads"]} threads" : "");
         var groups = rows.Select(r => r!.AsObject())
-            .GroupBy(r => ($"{(string?)r["precision"] ?? "fp32"} {(string?)r["forward"] ?? "module"}", (int)r["steps"]!))
+            .GroupBy(r => (Variant(r), (int)r["steps"]!))
             .OrderBy(g => g.Key.Item2).ThenBy(g => g.Key.Item1);
-        var variants = rows.Select(r => $"{(string?)r!["precision"] ?? "fp32"} {(string?)r["forward"] ?? "module"}").Distinct().Order().ToList();
+        var variants = rows.Select(r => Variant(r!.AsObject())).Distinct().Order().ToList();
         double minSize = double.MaxValue, maxSize = 0;
         foreach (var g in groups)
         {
@@ -218,7 +221,7 @@ internal static class RuntimeScaling
         var xt = new ScottPlot.TickGenerators.NumericManual();
         for (double v = minSize; v <= maxSize; v *= 2) xt.AddMajor(Math.Log2(v), $"{v:0}²");
         plot.Axes.Bottom.TickGenerator = xt;
-        Plots.Log2Ticks(plot.Axes.Left, 1, 64);
+        Plots.Log2Ticks(plot.Axes.Left, 1, 128);
         plot.Axes.Bottom.Label.Text = "texture size (pixels)";
         plot.Axes.Left.Label.Text = "textures per second (log scale)";
         plot.Title($"Runtime on the 2-core CPU: {(string?)bench["model"] ?? "model"}, batch 1");
