@@ -11,16 +11,19 @@ using static TorchSharp.torch;
 namespace ConsistencyModels.Runtime;
 
 /// <summary>
-/// Generates textures with a distilled consistency model kept resident on the device (CUDA when available,
-/// else CPU) in eval mode without gradients: 1 or 2 network evaluations per texture (multistep consistency
-/// sampling, Song et al. 2023, Alg. 1), any size that is a multiple of the network's downsampling factor
-/// (the U-Net is fully convolutional; with circular padding the result tiles).
+/// Generates textures with a distilled model kept resident on the device (CUDA when available, else CPU) in eval
+/// mode without gradients: 1 or 2 network evaluations per texture, any size that is a multiple of the network's
+/// downsampling factor (the U-Net is fully convolutional; with circular padding the result tiles). Consistency models
+/// sample with multistep consistency sampling (Song et al. 2023, Alg. 1); denoisers distilled for few Euler steps
+/// (rectified diffusion, progressive distillation: <see cref="IsFewStepDenoiser"/>) with Euler on
+/// <see cref="ModelSampler.OdeGrid"/>, exactly as <c>cm sample --sampler euler</c> does.
 /// <para>
 /// Noise (the documented construction, identical to <see cref="ModelSampler.Generate"/>): a CPU
 /// <see cref="Generator"/> seeded with the seed draws z ~ N(0, I) of shape [1, 3, H, W] and then, for 2 steps, z′ of
 /// the same shape. x_T = σmax·z; x = f(x_T, σmax); 2 steps: x = f(x + √(τ² − ε²)·z′, τ) with τ =
-/// <see cref="TwoStepTau"/>; the result is clamped to [−1, 1]. So at <see cref="TextureRequest.Phase"/> 0 the texture
-/// equals ModelSampler's sample for the same seed, steps and class.
+/// <see cref="TwoStepTau"/>; the result is clamped to [−1, 1]. Euler (few-step denoisers, no z′) on the grid σ₀ > [σ₁ >] 0:
+/// x = D(x_T, σ₀) for 1 step; x₁ = x_T + (σ₁ − σ₀)·(x_T − D(x_T, σ₀))/σ₀ and x = D(x₁, σ₁) for 2. So at
+/// <see cref="TextureRequest.Phase"/> 0 the texture equals ModelSampler's sample for the same seed, steps and class.
 /// </para>
 /// <para>
 /// Animation: at phase p the noise is slerp(z(seed + ⌊p⌋), z(seed + ⌊p⌋ + 1), p − ⌊p⌋) (and the same for z′), so the
@@ -66,15 +69,18 @@ public sealed class TextureGenerator : ITextureSource
     private readonly PreconditionedNetwork model;
     private readonly string[] classNames;
     private readonly Tensor?[] labels;
-    private readonly Tensor sigmaMaxTensor;
-    private readonly Tensor tauTensor;
+    private readonly bool euler;                         // a few-step denoiser sampled with Euler
+    private readonly Tensor[] firstSigma;                // σ of the first evaluation, [steps − 1], float64 [1]
+    private readonly Tensor secondSigma;                 // σ of the second evaluation (τ, or the Euler grid's σ₁)
+    private readonly Scalar eulerDenoised, eulerInput;   // x₁ = eulerInput·x_T + eulerDenoised·D₀ (2 Euler steps)
     private readonly Scalar sigmaMaxScalar;
     private readonly Scalar renoiseScalar;
     private readonly Scalar minusOne;
     private readonly Scalar plusOne;
     private readonly Generator generator;
     private readonly TorchScriptDenoiser? compiled;      // in Precision: the module's own weights, or bf16 copies
-    private readonly PreconditioningCoefficients? atSigmaMax, atTau;
+    private readonly PreconditioningCoefficients?[] atFirst = new PreconditioningCoefficients?[2];
+    private readonly PreconditioningCoefficients? atSecond;
     private readonly SeedNoise?[] cache = new SeedNoise?[CachedSeeds];
     private readonly bool onCpu;
     private Tensor? mixFirst, mixSecond;     // CPU slerp results [1, 3, H, W]
@@ -102,16 +108,20 @@ public sealed class TextureGenerator : ITextureSource
     {
     }
 
-    /// <summary>Wraps an already loaded consistency model (disposed with this generator when <paramref name="ownsModel"/>).</summary>
-    /// <exception cref="ModelFormatException">The model is a teacher, not a consistency model.</exception>
+    /// <summary>Wraps an already loaded consistency model or few-step denoiser (disposed with this generator when
+    /// <paramref name="ownsModel"/>).</summary>
+    /// <exception cref="ModelFormatException">The model is a diffusion teacher (tens of steps), not made for 1–2.</exception>
     public TextureGenerator(LoadedModel model, bool ownsModel = false, string? name = null, NetworkPrecision precision = NetworkPrecision.Auto,
         bool compile = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         try
         {
-            if (model.Kind != ModelKind.Consistency || model.Model is not ConsistencyPrecond)
-                throw new ModelFormatException($"{name ?? "model"}: is a {model.Kind} model; the texture generator needs a consistency model (cm distill).");
+            euler = IsFewStepDenoiser(model.Metadata);
+            if (!euler && (model.Kind != ModelKind.Consistency || model.Model is not ConsistencyPrecond))
+                throw new ModelFormatException($"{name ?? "model"}: is a diffusion {model.Kind.ToString().ToLowerInvariant()} (method '{model.Metadata.Method}') that needs tens of steps; "
+                    + "the texture generator serves models made for 1–2 steps: a consistency model (cm distill --method cd, direct-cd, ict) "
+                    + "or a few-step denoiser (cm distill --method rectified or progressive).");
             loaded = model;
             this.ownsModel = ownsModel;
             Platform.NativeAllocator.KeepFreedBuffers();
@@ -136,17 +146,36 @@ public sealed class TextureGenerator : ITextureSource
             for (int c = 0; c < classCount; c++)
                 labels[c] = tensor(new long[] { c }, ScalarType.Int64, Device);
 
-            TwoStepTau = ModelSampler.ConsistencyTaus(m, 2)[0];
+            // The noise levels of the evaluations: consistency σmax then τ; Euler the grid of 1 or 2 steps.
+            double[] first, grid2 = euler ? ModelSampler.OdeGrid(m, 2) : [];
+            if (euler)
+            {
+                var grid1 = ModelSampler.OdeGrid(m, 1);
+                if (grid1[^1] != 0 || grid2[^1] != 0)
+                    throw new ModelFormatException($"{name ?? "model"}: its sampling grid must end at σ = 0.");
+                first = [grid1[0], grid2[0]];
+                TwoStepTau = grid2[1];
+            }
+            else
+            {
+                first = [m.SigmaMax, m.SigmaMax];
+                TwoStepTau = ModelSampler.ConsistencyTaus(m, 2)[0];
+            }
             // σ as float64 [1], exactly what PreconditionedNetwork.AsDenoiser passes.
-            sigmaMaxTensor = full(1, m.SigmaMax, ScalarType.Float64, Device);
-            tauTensor = full(1, TwoStepTau, ScalarType.Float64, Device);
+            firstSigma = first.Select(sigma => full(1, sigma, ScalarType.Float64, Device)).ToArray();
+            secondSigma = full(1, TwoStepTau, ScalarType.Float64, Device);
             sigmaMaxScalar = m.SigmaMax.ToScalar();
-            renoiseScalar = Math.Sqrt(TwoStepTau * TwoStepTau - m.SigmaMin * m.SigmaMin).ToScalar();
+            renoiseScalar = euler ? 0.0.ToScalar() : Math.Sqrt(TwoStepTau * TwoStepTau - m.SigmaMin * m.SigmaMin).ToScalar();
+            // One Euler step σ₀ → σ₁: x₁ = x + (σ₁ − σ₀)(x − D)/σ₀ = (1 + k)·x − k·D with k = (σ₁ − σ₀)/σ₀ (EulerSolver.Step).
+            double k = euler ? (grid2[1] - grid2[0]) / grid2[0] : 0;
+            eulerDenoised = (-k).ToScalar();
+            eulerInput = (1 + k).ToScalar();
             if (compiling)
             {
                 compiled = new TorchScriptDenoiser(this.model, NetworkPrecisions.ScalarType(Precision));
-                atSigmaMax = this.model.CoefficientsAt(m.SigmaMax, ScalarType.Float32, Device);
-                atTau = this.model.CoefficientsAt(TwoStepTau, ScalarType.Float32, Device);
+                for (int i = 0; i < 2; i++)
+                    atFirst[i] = this.model.CoefficientsAt(first[i], ScalarType.Float32, Device);
+                atSecond = this.model.CoefficientsAt(TwoStepTau, ScalarType.Float32, Device);
             }
             if (onCpu) tuner = new ThreadCountTuner(get_num_threads());
             minusOne = (-1.0).ToScalar();
@@ -207,9 +236,23 @@ public sealed class TextureGenerator : ITextureSource
     /// <summary>Width and height must be multiples of this (the network's downsampling factor).</summary>
     public int SizeMultiple => Metadata.Config.DownsamplingFactor;
 
-    /// <summary>τ of the second step: the model's searched MultistepTaus[0], or when absent ModelSampler's default
-    /// (index 20 of a 40-point Karras grid over [σmin, σmax], ρ = 7: ≈ 2.3 for the defaults).</summary>
+    /// <summary>The noise level of the second evaluation of a 2-step texture. Consistency models: τ, the model's
+    /// searched MultistepTaus[0], or when absent ModelSampler's default (index 20 of a 40-point Karras grid over
+    /// [σmin, σmax], ρ = 7: ≈ 2.3 for the defaults). Few-step denoisers: σ₁ of the 2-step Euler grid.</summary>
     public double TwoStepTau { get; }
+
+    /// <summary>Whether this model is sampled with Euler steps (a few-step denoiser) rather than consistency sampling.</summary>
+    public bool UsesEuler => euler;
+
+    /// <summary>
+    /// Whether <paramref name="metadata"/> describes a diffusion denoiser distilled to be sampled in a few Euler steps
+    /// (rectified diffusion, or a grid from progressive distillation) that this generator serves like a consistency model.
+    /// </summary>
+    public static bool IsFewStepDenoiser(ModelMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return metadata.Kind == ModelKind.Teacher && (metadata.SamplingSigmas.Length > 1 || metadata.Method == "rectified");
+    }
 
     /// <summary>Width of the currently allocated buffers (0 before the first frame).</summary>
     public int BufferWidth => width;
@@ -301,7 +344,7 @@ public sealed class TextureGenerator : ITextureSource
     {
         EnsureSize(request.Width, request.Height);
         frame++;
-        bool two = request.Steps == 2;
+        bool two = request.Steps == 2 && !euler; // Euler draws no second noise
         double k = Math.Floor(request.Phase);
         double t = request.Phase - k;
         ulong seedA = unchecked(request.Seed + (ulong)(long)k);
@@ -334,26 +377,35 @@ public sealed class TextureGenerator : ITextureSource
         if (compiled is not null)
         {
             var denoiser = compiled;
-            denoiser.ForwardInto(output!, inputFirst!, atSigmaMax!, label);
+            denoiser.ForwardInto(output!, inputFirst!, atFirst[steps - 1]!, label);
             if (steps == 2)
             {
-                // x + √(τ²−ε²)·z′ (ConsistencySampler.Step), then f at τ, in place: the script reads x before writing.
-                output!.add_(inputSecond!, plusOne); // a preallocated alpha: add_(t) would box a new Scalar
-                denoiser.ForwardInto(output, output, atTau!, label);
+                // The second input in place (the script reads x before writing): consistency x + √(τ²−ε²)·z′
+                // (ConsistencySampler.Step), Euler (1 + k)·x_T − k·D₀. Preallocated scalars: an implicit one would
+                // box a new Scalar every frame.
+                SecondInput(output!);
+                denoiser.ForwardInto(output!, output!, atSecond!, label);
             }
             return output!;
         }
-        var x = model.forward(inputFirst!, sigmaMaxTensor, label);
+        var x = model.forward(inputFirst!, firstSigma[steps - 1], label);
         if (steps == 1) return x;
         try
         {
-            x.add_(inputSecond!);
-            return model.forward(x, tauTensor, label);
+            SecondInput(x);
+            return model.forward(x, secondSigma, label);
         }
         finally
         {
             x.Dispose();
         }
+    }
+
+    // Turns the first evaluation's output into the second evaluation's input, in place.
+    private void SecondInput(Tensor denoised)
+    {
+        if (euler) denoised.mul_(eulerDenoised).add_(inputFirst!, eulerInput);
+        else denoised.add_(inputSecond!, plusOne);
     }
 
     /// <summary>Stage 3 (runtime only): clamps <paramref name="result"/> to [−1, 1] in place and copies it into
@@ -425,16 +477,18 @@ public sealed class TextureGenerator : ITextureSource
         disposed = true;
         FreeBuffers();
         foreach (var l in labels) l?.Dispose();
-        sigmaMaxTensor.Dispose();
-        tauTensor.Dispose();
+        foreach (var t in firstSigma) t.Dispose();
+        secondSigma.Dispose();
+        eulerDenoised.Dispose();
+        eulerInput.Dispose();
         sigmaMaxScalar.Dispose();
         renoiseScalar.Dispose();
         minusOne.Dispose();
         plusOne.Dispose();
         generator.Dispose();
         compiled?.Dispose();
-        atSigmaMax?.Dispose();
-        atTau?.Dispose();
+        foreach (var c in atFirst) c?.Dispose();
+        atSecond?.Dispose();
         if (ownsModel) loaded.Dispose();
     }
 }

@@ -138,16 +138,73 @@ public class TextureGeneratorTests
     }
 
     [Test]
-    public void TeacherModelsAreRejected()
+    public void TeacherModelsAreRejectedWithWhatToUseInstead()
     {
         var dir = TestModels.TempDirectory();
         try
         {
-            var path = TestModels.Save(dir, TestModels.Metadata(ModelKind.Teacher));
+            var path = TestModels.Save(dir, TestModels.Metadata(ModelKind.Teacher) with { Method = "teacher" });
             var e = Assert.Throws<ModelFormatException>(() => new TextureGenerator(path, CPU));
-            Assert.That(e!.Message, Does.Contain("consistency model"));
+            TestContext.Out.WriteLine(e!.Message);
+            Assert.That(e.Message, Does.Contain("tens of steps").And.Contain("consistency model").And.Contain("rectified"));
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestCase(1, "rectified")]
+    [TestCase(2, "rectified")]
+    [TestCase(1, "progressive")]
+    [TestCase(2, "progressive")]
+    public void FewStepDenoisersAreSampledWithEulerExactlyLikeModelSampler(int steps, string method)
+    {
+        var dir = TestModels.TempDirectory();
+        try
+        {
+            // The default model's layout at a tiny width; progressive distillation leaves its own 2-step grid.
+            var config = UNetConfig.Small with { BaseChannels = 8, ClassCount = 3 };
+            var metadata = TestModels.Metadata(ModelKind.Teacher, config: config) with
+            {
+                Method = method,
+                SamplingSigmas = method == "progressive" ? [80.0, 1.5, 0.0] : [],
+            };
+            string path = TestModels.Save(dir, metadata, name: "fewstep.safetensors");
+            Assert.That(TextureGenerator.IsFewStepDenoiser(metadata), Is.True);
+            using var compiled = new TextureGenerator(path, CPU, NetworkPrecision.Float32);
+            using var module = new TextureGenerator(path, CPU, NetworkPrecision.Float32, compile: false);
+            Assert.That(compiled.UsesEuler, Is.True);
+            Assert.That(compiled.TwoStepTau, Is.EqualTo(ModelSampler.OdeGrid(metadata, 2)[1]));
+            Assert.That(compiled.TwoStepTau, Is.EqualTo(method == "progressive" ? 1.5 : metadata.SigmaMin), "σ₁ of the 2-step grid");
+
+            var request = new TextureRequest(16, 16, 2, steps, 77, 0);
+            using var loaded = ModelFile.Load(path, CPU);
+            using var labels = tensor(new long[] { request.ClassIndex });
+            using var sample = ModelSampler.Generate(loaded.Model, loaded.Metadata, SamplerKind.Euler, steps, 1, 16, 16, labels, (long)request.Seed);
+            var expected = sample.data<float>().ToArray();
+            var a = Generate(compiled, request);
+            var b = Generate(module, request);
+            TestContext.Out.WriteLine($"{method}, {steps} step(s): compiled {MaxAbsDiff(a, expected):E2}, module {MaxAbsDiff(b, expected):E2} from ModelSampler");
+            // The last Euler step lands on D exactly here; EulerSolver computes x + (0 − σ)(x − D)/σ, which cancels
+            // in float32 at |x| ≈ 4σmax = 320: 320 · 2⁻²⁴ · a few ≈ 2e-5 (measured 2.3e-5 at most).
+            Assert.That(MaxAbsDiff(a, expected), Is.LessThanOrEqualTo(1e-4));
+            Assert.That(MaxAbsDiff(a, b), Is.LessThanOrEqualTo(1e-6), "compiled = module");
+            Assert.That(a.Max() - a.Min(), Is.GreaterThan(0.05f), "sanity: not a flat texture");
+            if (steps == 2)
+            {
+                var oneStep = Generate(compiled, request with { Steps = 1 });
+                Assert.That(MaxAbsDiff(a, oneStep), Is.GreaterThan(1e-4), "sanity: the second step does something");
+            }
+
+            // No managed allocation in steady state on the Euler path either.
+            var destination = new float[request.PlanarLength];
+            for (int i = 0; i < 12; i++) compiled.Generate(request with { Phase = i * 0.1 }, destination);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 12; i < 32; i++) compiled.Generate(request with { Phase = i * 0.1 }, destination);
+            Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Test]
