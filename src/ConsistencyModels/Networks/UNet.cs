@@ -38,6 +38,10 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
+        // Layer constructors leave initialization temporaries to the GC; this scope frees them now, and only the
+        // parameters and buffers move out to the caller. (What stays counted in Tensor.TotalCount afterwards are the
+        // handle-less wrappers TorchSharp's Parameter constructor empties: no native memory.)
+        using var scope = NewDisposeScope();
         Config = config with { ChannelMultipliers = (int[])config.ChannelMultipliers.Clone(), AttentionLevels = (int[])config.AttentionLevels.Clone() };
         var cfg = Config;
         int c = cfg.BaseChannels, e = cfg.ResolvedEmbeddingChannels;
@@ -85,6 +89,8 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         out_conv = nn.Conv2d(cout, cfg.OutChannels * cfg.StemFactor, 3, padding: 1, padding_mode: padMode);
         Init.ZeroParameters(out_conv);
         RegisterComponents();
+        foreach (var p in parameters()) p.MoveToOuterDisposeScope();
+        foreach (var b in buffers()) b.MoveToOuterDisposeScope();
     }
 
     /// <summary>The architecture (a private copy; do not mutate its arrays).</summary>
