@@ -5,7 +5,11 @@ using ConsistencyModels.Runtime.Benchmarks;
 // --forward-loop SECONDS [--size N] [--precision fp32|bf16]: frames only, for a profiler (tools/perf-overhead.sh).
 if (args.Length > 0 && args[0] == "--bdn")
 {
-    BenchmarkSwitcher.FromAssembly(typeof(GenerateBenchmarks).Assembly).Run(args[1..]);
+    // In process by default: BenchmarkDotNet's generated out-of-process project does not get the build's libtorch
+    // patch (build/TorchSharpNativeFix.targets), so its LibTorchSharp fails to load on Debian 12.
+    var bdnArgs = args[1..];
+    if (!bdnArgs.Any(a => a is "--inProcess" or "-i")) bdnArgs = [.. bdnArgs, "--inProcess"];
+    BenchmarkSwitcher.FromAssembly(typeof(GenerateBenchmarks).Assembly).Run(bdnArgs);
     return 0;
 }
 if (args.Length > 1 && args[0] == "--forward-loop")
