@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace ConsistencyModels.Runtime.Benchmarks;
 
 /// <summary>
-/// <c>--forward-loop SECONDS [--size N] [--precision fp32|bf16] [--forward compiled|module]</c>: nothing but 1-step frames of the default model (or
+/// <c>--forward-loop SECONDS [--size N] [--precision fp32|bf16] [--forward compiled|module] [--threads N] [--on-thread]</c>: nothing but 1-step frames of the default model (or
 /// Small with random weights) for a profiler to sample (tools/perf-overhead.sh splits the time between libtorch,
 /// .NET and the TorchSharp binding). Prints frames per second at the end.
 /// </summary>
@@ -24,8 +24,19 @@ internal static class ForwardLoop
         var destination = new float[3 * size * size];
         int frames = 0;
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds)
-            generator.Generate(new TextureRequest(size, size, frames % 8, 1, 1, frames++ / 60.0), destination);
+        void Loop()
+        {
+            while (clock.Elapsed.TotalSeconds < seconds)
+                generator.Generate(new TextureRequest(size, size, frames % 8, 1, 1, frames++ / 60.0), destination);
+        }
+        // --on-thread: generate on a new thread, as TextureProducer does.
+        if (args.Contains("--on-thread"))
+        {
+            var thread = new Thread(Loop) { Name = "generation" };
+            thread.Start();
+            thread.Join();
+        }
+        else Loop();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"forward loop: {generator.Description}, {size}², {frames} frames in {clock.Elapsed.TotalSeconds:F1} s = {frames / clock.Elapsed.TotalSeconds:F2}/s"));
         return 0;
