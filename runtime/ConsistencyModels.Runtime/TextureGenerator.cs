@@ -132,8 +132,7 @@ public sealed class TextureGenerator : ITextureSource
             onCpu = Device.type == DeviceType.CPU;
             this.model.eval();
             Precision = NetworkPrecisions.Resolve(precision, Device);
-            bool compiling = compile;
-            if (!compiling && Precision != NetworkPrecision.Float32)
+            if (!compile && Precision != NetworkPrecision.Float32)
                 this.model.to(NetworkPrecisions.ScalarType(Precision));
             // Belt and braces with no_grad: without parameters that require grad no graph is ever recorded.
             foreach (var p in this.model.parameters()) p.requires_grad = false;
@@ -170,7 +169,7 @@ public sealed class TextureGenerator : ITextureSource
             double k = euler ? (grid2[1] - grid2[0]) / grid2[0] : 0;
             eulerDenoised = (-k).ToScalar();
             eulerInput = (1 + k).ToScalar();
-            if (compiling)
+            if (compile)
             {
                 compiled = new TorchScriptDenoiser(this.model, NetworkPrecisions.ScalarType(Precision));
                 for (int i = 0; i < 2; i++)
@@ -271,22 +270,12 @@ public sealed class TextureGenerator : ITextureSource
         ObjectDisposedException.ThrowIf(disposed, this);
         Validate(request, destination.Length);
         PrepareNoise(request);
-        int threads = ApplyThreads(request.Width, request.Height);
-        long start = Stopwatch.GetTimestamp();
-        if (compiled is not null)
-        {
-            // One native TorchScript call per evaluation into the preallocated output; no dispose scope or grad guard
-            // objects: the weights do not require grad, so no graph is recorded.
-            var result = Denoise(request.Steps, request.ClassIndex);
-            ReportTime(request, threads, start);
-            CopyOut(result, destination);
-            return;
-        }
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var x = Denoise(request.Steps, request.ClassIndex);
-        ReportTime(request, threads, start);
-        CopyOut(x, destination);
+        // The module path's temporaries belong to a per-frame scope, under no_grad. The compiled path needs neither
+        // (one native call per evaluation into the preallocated output; the weights do not require grad, so no graph
+        // is recorded), and skipping them keeps its frame free of managed allocation.
+        using var scope = compiled is null ? NewDisposeScope() : null;
+        using var noGrad = compiled is null ? no_grad() : null;
+        CopyOut(Denoise(request.Steps, request.ClassIndex), destination);
     }
 
     /// <summary>
@@ -312,19 +301,12 @@ public sealed class TextureGenerator : ITextureSource
     public int? TunedThreads(int width, int height) => threadsOverride is null ? tuner?.Chosen(width, height) : null;
 
     // Sets libtorch's thread count for this frame (only when it changes: the call is cheap but not free) and returns it.
-    private int ApplyThreads(int w, int h)
+    private int ApplyThreads()
     {
         if (tuner is null) return 0;
-        int n = threadsOverride ?? tuner.ThreadsFor(w, h);
+        int n = threadsOverride ?? tuner.ThreadsFor(width, height);
         if (get_num_threads() != n) set_num_threads(n);
         return n;
-    }
-
-    private void ReportTime(in TextureRequest request, int threads, long start)
-    {
-        if (tuner is null || threadsOverride is not null) return;
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        tuner.Report(request.Width, request.Height, threads, seconds / request.Steps);
     }
 
     /// <summary>Throws unless the request can be served into <paramref name="destinationLength"/> floats.</summary>
@@ -366,25 +348,34 @@ public sealed class TextureGenerator : ITextureSource
     }
 
     /// <summary>
-    /// Stage 2: the network evaluations on the prepared inputs; the result is unclamped, [1, 3, H, W] on the device.
-    /// Compiled: written into a preallocated tensor (valid until the next frame; do not dispose it) with no managed
+    /// Stage 2: the network evaluations on the prepared inputs, with this size's thread count (timed for the tuner);
+    /// the result is unclamped, [1, 3, H, W] on the device. Compiled: written into a preallocated tensor (valid until the next frame; do not dispose it) with no managed
     /// allocation. Module: must run inside a dispose scope and no_grad, which own the result and the temporaries (the
     /// first step's output is freed here).
     /// </summary>
     internal Tensor Denoise(int steps, int classIndex)
     {
+        int threads = ApplyThreads();
+        long start = Stopwatch.GetTimestamp();
+        var result = Evaluate(steps, classIndex);
+        if (tuner is not null && threadsOverride is null)
+            tuner.Report(width, height, threads, Stopwatch.GetElapsedTime(start).TotalSeconds / steps);
+        return result;
+    }
+
+    private Tensor Evaluate(int steps, int classIndex)
+    {
         var label = labels.Length == 0 ? null : labels[classIndex];
         if (compiled is not null)
         {
-            var denoiser = compiled;
-            denoiser.ForwardInto(output!, inputFirst!, atFirst[steps - 1]!, label);
+            compiled.ForwardInto(output!, inputFirst!, atFirst[steps - 1]!, label);
             if (steps == 2)
             {
                 // The second input in place (the script reads x before writing): consistency x + √(τ²−ε²)·z′
                 // (ConsistencySampler.Step), Euler (1 + k)·x_T − k·D₀. Preallocated scalars: an implicit one would
                 // box a new Scalar every frame.
                 SecondInput(output!);
-                denoiser.ForwardInto(output!, output!, atSecond!, label);
+                compiled.ForwardInto(output!, output!, atSecond!, label);
             }
             return output!;
         }
