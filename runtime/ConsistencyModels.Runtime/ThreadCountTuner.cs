@@ -71,7 +71,6 @@ public sealed class ThreadCountTuner
             if (median < bestMedian) { bestMedian = median; best = c; }
         }
         s.Chosen = candidates[best];
-        s.Candidate = best;
     }
 
     /// <summary>Forgets every size's choice (e.g. after the machine's load changed): sizes are tuned again.</summary>

@@ -33,18 +33,12 @@ internal static unsafe class TorchScriptNative
     /// <summary>Cell type code of a list of tensors (ArrayIndex = length, Handle = the list's cells).</summary>
     public const long TensorListCode = 5;
 
-    /// <summary>Result type code of a function returning None.</summary>
-    public const sbyte NoneResult = 8;
-
-    /// <summary>Result type code of a function returning one tensor.</summary>
-    public const sbyte TensorResult = 1;
-
     private const int ResultCapacity = 4;
+    private const sbyte NoneResult = 8; // LibTorchSharp's result type code of None
 
     private static readonly delegate* unmanaged<byte*, IntPtr> Compile;
     private static readonly delegate* unmanaged<IntPtr, void> DisposeUnit;
     private static readonly delegate* unmanaged<IntPtr, byte*, Cell*, int, delegate* unmanaged<int, nuint, Cell*>, sbyte*, int, void> Invoke;
-    private static readonly delegate* unmanaged<IntPtr, void> DisposeTensor;
 
     // The result cells of the call in progress on this thread (stack memory of Call's frame).
     [ThreadStatic] private static Cell* results;
@@ -59,7 +53,6 @@ internal static unsafe class TorchScriptNative
         DisposeUnit = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(library, "THSJIT_CompilationUnit_dispose");
         Invoke = (delegate* unmanaged<IntPtr, byte*, Cell*, int, delegate* unmanaged<int, nuint, Cell*>, sbyte*, int, void>)
             NativeLibrary.GetExport(library, "THSJIT_CompilationUnit_Invoke");
-        DisposeTensor = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(library, "THSTensor_dispose");
     }
 
     /// <summary>Compiles TorchScript <paramref name="source"/> into a native compilation unit (free it with <see cref="Free"/>).</summary>
@@ -92,12 +85,13 @@ internal static unsafe class TorchScriptNative
     }
 
     /// <summary>
-    /// Calls function <paramref name="name"/> (null-terminated UTF-8) of <paramref name="unit"/> with
-    /// <paramref name="count"/> argument cells and returns the result's type code and first cell. A tensor result's
-    /// handle belongs to the caller (<see cref="FreeTensor"/>). Allocates no managed memory.
+    /// Calls function <paramref name="name"/> (null-terminated UTF-8) of <paramref name="unit"/>, which must return
+    /// None (results are written into tensors passed as arguments), with <paramref name="count"/> argument cells.
+    /// Allocates no managed memory.
     /// </summary>
     /// <exception cref="System.Runtime.InteropServices.ExternalException">The function failed (libtorch's message).</exception>
-    public static sbyte Call(IntPtr unit, byte* name, Cell* arguments, int count, out Cell first)
+    /// <exception cref="InvalidOperationException">The function returned something other than None.</exception>
+    public static void Call(IntPtr unit, byte* name, Cell* arguments, int count)
     {
         Cell* cells = stackalloc Cell[ResultCapacity];
         var previous = results;
@@ -112,17 +106,11 @@ internal static unsafe class TorchScriptNative
             results = previous;
         }
         torch.CheckForErrors();
-        first = cells[0];
-        return typeCode;
+        if (typeCode != NoneResult)
+            throw new InvalidOperationException($"the TorchScript function returned type code {typeCode}, not None");
     }
 
-    /// <summary>Frees a tensor handle returned by <see cref="Call"/> without wrapping it.</summary>
-    public static void FreeTensor(IntPtr handle)
-    {
-        if (handle != IntPtr.Zero) DisposeTensor(handle);
-    }
-
-    // LibTorchSharp asks for the cells of each returned value (one for a tensor or None); more than the stack buffer
+    // LibTorchSharp asks for the cells of each returned value (one for None or a tensor); more than the stack buffer
     // holds (lists, tuples) is refused, which LibTorchSharp reports as an error.
     [UnmanagedCallersOnly]
     private static Cell* AllocateResult(int index, nuint length) =>

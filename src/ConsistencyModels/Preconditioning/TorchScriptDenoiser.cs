@@ -138,7 +138,7 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         Set(CNoiseSlot, c.CNoise);
         if (conditional) Set(LabelsSlot, labels!);
         fixed (byte* name = FunctionNameUtf8)
-            TorchScriptNative.Call(unit, name, cells, argumentCount, out _);
+            TorchScriptNative.Call(unit, name, cells, argumentCount);
         // The handles above were borrowed from these objects: keep them from being finalized during the call.
         GC.KeepAlive(output);
         GC.KeepAlive(x);
@@ -164,7 +164,7 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         if (disposed) return;
         disposed = true;
         FreeNative();
-        foreach (var w in weights ?? []) w?.Dispose();
+        foreach (var w in weights) w.Dispose();
         GC.SuppressFinalize(this);
     }
 
