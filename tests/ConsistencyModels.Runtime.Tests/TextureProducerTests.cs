@@ -61,25 +61,35 @@ public class TextureProducerTests
             while (producer.Frames.Back.Sequence < 40 && DateTime.UtcNow < deadline && producer.Error is null) Thread.Sleep(10);
             Assert.That(producer.Error, Is.Null);
             // One-off start-up allocations elsewhere in the process (measured ≈ 750 KB in the first 250 ms after the
-            // producer warmed up) are let pass first. The count is process-wide and the test host allocates ≈ 1.5–2 KB/s
-            // whatever the frame rate, so the producer's share is the difference between a second of animation and a
-            // second with the producer idle.
+            // producer warmed up) are let pass first, and earlier tests' garbage is finalized. The count is
+            // process-wide: the test host allocates ≈ 1.7 KB/s whatever the frame rate, and in a full run other
+            // threads add bursts now and then. So each side keeps its quietest of several half-second windows (a
+            // per-frame allocation would be in every animating window), and the producer's share is the difference.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             Thread.Sleep(1000);
-            long Window()
+            long Window(out long framesInWindow)
             {
+                long sequence = producer.Frames.Back.Sequence;
                 long start = GC.GetTotalAllocatedBytes(precise: true);
-                Thread.Sleep(1000);
-                return GC.GetTotalAllocatedBytes(precise: true) - start;
+                Thread.Sleep(500);
+                long bytes = GC.GetTotalAllocatedBytes(precise: true) - start;
+                framesInWindow = producer.Frames.Back.Sequence - sequence;
+                return bytes;
             }
-            long sequenceBefore = producer.Frames.Back.Sequence;
-            long animating = Window();
-            long frames = producer.Frames.Back.Sequence - sequenceBefore;
+            long animating = long.MaxValue, frames = 0;
+            for (int i = 0; i < 4; i++)
+            {
+                long bytes = Window(out long n);
+                if (bytes < animating) (animating, frames) = (bytes, n);
+            }
             producer.Animate = false;
             Thread.Sleep(200);
             long idleFrom = producer.Frames.Back.Sequence;
-            long idle = Window();
+            long idle = long.MaxValue;
+            for (int i = 0; i < 2; i++) idle = Math.Min(idle, Window(out _));
             Assert.That(producer.Frames.Back.Sequence, Is.EqualTo(idleFrom), "sanity: idle means no frames");
-            TestContext.Out.WriteLine($"{frames} frames in 1 s: {animating} managed bytes in the process; idle second: {idle}");
+            TestContext.Out.WriteLine($"{frames} frames in 0.5 s: {animating} managed bytes in the process; idle half-second: {idle}");
             Assert.That(frames, Is.GreaterThan(5), "sanity: the producer was generating");
             // One managed object per frame would be ≥ 24 B per frame; TorchSharp's own invoke was 720 B per 2-step frame.
             Assert.That((animating - idle) / (double)frames, Is.LessThan(24), "no managed allocation per frame on the producer thread");
