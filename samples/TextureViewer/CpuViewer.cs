@@ -20,7 +20,8 @@ internal static class CpuViewer
         var captureEvery = Math.Max(1, frames / SheetFrames);
         var planar = new float[request.PlanarLength];
         var stats = new StageStats();
-        var captured = new List<byte[]>();
+        var sheet = new ContactSheet(request.Width, request.Height, 4, Math.Min(SheetFrames, (frames + captureEvery - 1) / captureEvery));
+        var rgba = new byte[4 * request.Width * request.Height];
         var written = new List<string>();
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < frames; i++)
@@ -31,9 +32,8 @@ internal static class CpuViewer
             stats.GenerateSamples++;
             stats.Frames++;
             if (i % captureEvery != 0 && i != frames - 1) continue;
-            var rgba = new byte[4 * request.Width * request.Height];
             PlanarTextureConversion.ToRgba8(planar, request.Width, request.Height, rgba);
-            if (captured.Count < SheetFrames && i % captureEvery == 0) captured.Add(rgba);
+            if (!sheet.IsFull && i % captureEvery == 0) sheet.Add(rgba);
             if (i == 0 || i == frames - 1)
             {
                 var path = Path.Combine(options.OutputDirectory, $"texture_{i:D3}.png");
@@ -47,9 +47,8 @@ internal static class CpuViewer
             }
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        var (sheet, w, h) = Png.ContactSheet(captured, request.Width, request.Height, 4);
         var sheetPath = Path.Combine(options.OutputDirectory, "contact_sheet.png");
-        Png.Write(sheetPath, sheet, w, h);
+        Png.Write(sheetPath, sheet.Rgba, sheet.Width, sheet.Height);
         written.Add(sheetPath);
         var statsPath = Path.Combine(options.OutputDirectory, "stats.json");
         stats.WriteJson(statsPath, new Dictionary<string, object?>

@@ -4,7 +4,7 @@ using ConsistencyModels.Runtime.Gl;
 
 namespace TextureViewer;
 
-/// <summary>EGL surfaceless: renders N frames of the tiled plane offscreen at a 60 Hz pace, writes PNGs, a contact sheet and stats.json.</summary>
+/// <summary>EGL surfaceless: renders N frames of the tiled plane offscreen at a display pace (--fps, 60 by default), writes PNGs, a contact sheet and stats.json.</summary>
 internal static class HeadlessViewer
 {
     private const int TargetWidth = 512, TargetHeight = 384, SheetFrames = 12;
@@ -22,23 +22,29 @@ internal static class HeadlessViewer
         using var producer = new TextureProducer(source, request, animate: true);
         var stats = new StageStats();
         var captureEvery = Math.Max(1, frames / SheetFrames);
-        var captured = new List<byte[]>();
-        var keep = new Dictionary<int, byte[]>();
+        // Everything the run keeps is allocated here, before frame 0: the captures go straight into the sheet and
+        // the named frames into their own buffers, so memory stays flat for any number of frames (MemoryTrace).
+        var sheet = new ContactSheet(TargetWidth, TargetHeight, 4, Math.Min(SheetFrames, (frames + captureEvery - 1) / captureEvery));
+        var readback = new byte[4 * TargetWidth * TargetHeight];
         int[] named = [0, frames / 2, frames - 1];
+        var keep = named.Distinct().ToDictionary(i => i, _ => new byte[readback.Length]);
+        foreach (var buffer in keep.Values) Array.Fill(buffer, (byte)0xFF); // touch the pages now, not at the capture
+        using var memory = new MemoryTrace(frames);
         // Without --class the contact sheet walks through the classes: each sheet cell asks for the next class a
         // few frames before it is captured, so a newcomer sees what the model can make.
         bool cycleClasses = options.ClassName is null && source.ClassNames.Count > 1 && captureEvery >= 3;
-        var shownClasses = new List<string>();
+        var shownClasses = new List<string>(sheet.Capacity);
 
         // The first texture must exist before frame 0 is drawn.
         var wait = Stopwatch.StartNew();
         while (!producer.Frames.HasFresh && producer.Error is null && wait.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(1);
         if (producer.Error is not null) throw producer.Error;
 
+        var framePeriod = options.FramesPerSecond > 0 ? 1.0 / options.FramesPerSecond : 0;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < frames; i++)
         {
-            var due = TimeSpan.FromSeconds(i / 60.0) - clock.Elapsed; // pace like a 60 Hz display
+            var due = TimeSpan.FromSeconds(i * framePeriod) - clock.Elapsed; // pace like a display (60 Hz by default)
             if (due > TimeSpan.Zero) Thread.Sleep(due);
             if (cycleClasses && i % captureEvery == 1 && i / captureEvery + 1 < SheetFrames)
                 producer.Request = request with { ClassIndex = (request.ClassIndex + i / captureEvery + 1) % source.ClassNames.Count };
@@ -59,18 +65,20 @@ internal static class HeadlessViewer
             stats.Draw += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
             stats.Frames++;
 
-            if (i % captureEvery == 0 && captured.Count < SheetFrames || named.Contains(i))
+            var capture = i % captureEvery == 0 && !sheet.IsFull;
+            if (capture || keep.ContainsKey(i))
             {
-                var rgba = renderer.ReadPixels(TargetWidth, TargetHeight);
+                renderer.ReadPixels(readback, TargetWidth, TargetHeight);
                 stats.Readback += Stopwatch.GetElapsedTime(t2).TotalMilliseconds;
                 stats.ReadbackSamples++;
-                if (i % captureEvery == 0 && captured.Count < SheetFrames)
+                if (capture)
                 {
-                    captured.Add(rgba);
+                    sheet.Add(readback);
                     shownClasses.Add(SourceFactory.ClassName(source, producer.Frames.Front.Request.ClassIndex));
                 }
-                if (named.Contains(i)) keep[i] = rgba;
+                if (keep.TryGetValue(i, out var kept)) readback.CopyTo(kept, 0);
             }
+            memory.Frame(i, force: i == frames - 1);
         }
         var seconds = clock.Elapsed.TotalSeconds;
         producer.Dispose(); // stop generating so the counters below are final
@@ -87,9 +95,8 @@ internal static class HeadlessViewer
         var texturePath = Path.Combine(options.OutputDirectory, "texture.png");
         Png.Write(texturePath, texture, sink.Width, sink.Height);
         written.Add(texturePath);
-        var (sheet, sheetW, sheetH) = Png.ContactSheet(captured, TargetWidth, TargetHeight, 4);
         var sheetPath = Path.Combine(options.OutputDirectory, "contact_sheet.png");
-        Png.Write(sheetPath, sheet, sheetW, sheetH);
+        Png.Write(sheetPath, sheet.Rgba, sheet.Width, sheet.Height);
         written.Add(sheetPath);
         if (options.Screenshot is not null)
         {
@@ -111,11 +118,16 @@ internal static class HeadlessViewer
             ["texturesShown"] = producer.Frames.Acquired,
             ["texturesDropped"] = producer.Frames.Dropped,
             ["lateFrames"] = producer.Frames.Late,
+            ["framesPerSecondTarget"] = options.FramesPerSecond,
+            ["memory"] = memory.ToJson(),
         }, seconds);
         written.Add(statsPath);
 
         log.WriteLine($"rendered {stats.Frames} frames in {seconds:F2} s: {stats.Summary(seconds)}");
         log.WriteLine($"textures: {producer.Frames.Published} produced, {producer.Frames.Acquired} shown, {producer.Frames.Dropped} dropped; {producer.Frames.Late} frames reused the previous texture");
+        var (afterWarmup, end, growth, _) = memory.Growth();
+        if (double.IsFinite(growth))
+            log.WriteLine($"memory: RSS {afterWarmup:F1} MB after {memory.WarmupFrames} warm-up frames, {end:F1} MB at the end ({growth:+0.00;-0.00} %)");
         log.WriteLine("wrote: " + string.Join(", ", written));
         return 0;
     }

@@ -61,10 +61,18 @@ internal sealed unsafe class PlaneRenderer : IDisposable
     public byte[] ReadPixels(int width, int height)
     {
         var rgba = new byte[4 * width * height];
+        ReadPixels(rgba, width, height);
+        return rgba;
+    }
+
+    /// <summary>Reads the bound read framebuffer into <paramref name="rgba"/> (4·width·height bytes, row 0 at the top), allocating nothing.</summary>
+    public void ReadPixels(Span<byte> rgba, int width, int height)
+    {
+        var count = 4 * width * height;
+        if (rgba.Length < count) throw new ArgumentException($"the destination needs {count} bytes, got {rgba.Length}.", nameof(rgba));
         gl.PixelStore(PixelStoreParameter.PackAlignment, 4);
         fixed (byte* p = rgba) gl.ReadPixels(0, 0, (uint)width, (uint)height, PixelFormat.Rgba, PixelType.UnsignedByte, p);
-        Png.FlipRows(rgba, width, height);
-        return rgba;
+        Png.FlipRows(rgba[..count], width, height);
     }
 
     public void Dispose()

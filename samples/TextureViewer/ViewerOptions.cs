@@ -10,6 +10,7 @@ internal sealed record ViewerOptions
     public int Steps { get; init; } = 1;
     public string? ClassName { get; init; }
     public int? Frames { get; init; }
+    public int FramesPerSecond { get; init; } = 60;
     public string OutputDirectory { get; init; } = "viewer-out";
     public bool Headless { get; init; }
     public string? Screenshot { get; init; }
@@ -29,6 +30,7 @@ internal sealed record ViewerOptions
           --class NAME        class to generate (default: the first)
           --seed N            noise seed (default 1)
           --frames N          frames to render, then exit (headless default 60; window: until Esc)
+          --fps N             headless: frames per second to pace at, 0 = as fast as possible (default 60)
           --out DIR           output folder for PNGs and stats.json (default ./viewer-out)
           --headless          render offscreen with EGL even if a display exists
           --screenshot FILE   save the last rendered frame as PNG (window: the back buffer)
@@ -64,6 +66,7 @@ internal sealed record ViewerOptions
                         : throw new ArgumentException($"--precision expects auto, fp32 or bf16, got '{args[i]}'."),
                 },
                 "--frames" => o with { Frames = Int(1, int.MaxValue) },
+                "--fps" => o with { FramesPerSecond = Int(0, 1000) },
                 "--out" => o with { OutputDirectory = Value() },
                 "--headless" => o with { Headless = true },
                 "--cpu" => o with { CpuOnly = true },
