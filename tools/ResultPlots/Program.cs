@@ -25,6 +25,9 @@ written += Sweep.Draw(evals, Path.Combine(imgDir, "loss-weighting-sweep.png"));
 string bench = Path.Combine(dataDir, "runtime-bench.json");
 if (File.Exists(bench))
     written += RuntimeScaling.Draw(JsonNode.Parse(File.ReadAllText(bench))!.AsObject(), Path.Combine(imgDir, "runtime-scaling.png"));
+string soak = Path.Combine(dataDir, "viewer-soak.json");
+if (File.Exists(soak))
+    written += ViewerSoak.Draw(JsonNode.Parse(File.ReadAllText(soak))!.AsObject(), Path.Combine(imgDir, "viewer-soak.png"));
 Console.WriteLine($"wrote {written} plot(s) to {imgDir}");
 return 0;
 
