@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ConsistencyModels.Runtime;
 using ConsistencyModels.Runtime.Gl;
 
@@ -9,6 +10,9 @@ internal static class HeadlessViewer
 {
     private const int TargetWidth = 512, TargetHeight = 384, SheetFrames = 12;
 
+    // The frame loop runs for the whole session: compile it optimized once, up front. Tiered JIT would otherwise
+    // replace it on the stack after ~10 000 frames (OSR), a one-time native step of several MB in a soak's curve.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Run(GlContext context, ViewerOptions options, ITextureSource source, TextureRequest request, TextWriter log)
     {
         var gl = context.GL;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ConsistencyModels.Runtime;
 using ConsistencyModels.Runtime.Gl;
 using Silk.NET.OpenGL;
@@ -8,6 +9,9 @@ namespace TextureViewer;
 /// <summary>The interactive window: live texture tiled 3×3 on a spinning plane, keys change class, steps, seed and animation.</summary>
 internal static class WindowedViewer
 {
+    // The frame loop runs for the whole session: compile it optimized once, up front. Tiered JIT would otherwise
+    // replace it on the stack after ~10 000 frames (OSR), a one-time native step of several MB in a soak's curve.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Run(GlWindow window, ViewerOptions options, ITextureSource source, TextureRequest request, TextWriter log)
     {
         var gl = window.GL;
