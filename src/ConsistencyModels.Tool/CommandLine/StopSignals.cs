@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+using ConsistencyModels.IO;
+
+namespace ConsistencyModels.Tool.CommandLine;
+
+/// <summary>
+/// Ctrl+C (SIGINT) and SIGTERM for a <c>cm</c> process. The first signal cancels the command's token: training stops
+/// after the current step and writes a checkpoint, sampling and benchmarks stop between batches. If the command has
+/// not ended after <see cref="Grace"/> (a step that takes longer, a native call that does not return), the process
+/// ends with exit code 130, after letting a checkpoint that is being written finish. A second signal ends it at once.
+/// </summary>
+internal sealed class StopSignals : IDisposable
+{
+    /// <summary>Environment variable that overrides <see cref="Grace"/> in milliseconds (tests).</summary>
+    public const string GraceVariable = "CM_STOP_GRACE_MS";
+
+    /// <summary>The longest wait for a checkpoint write in progress before ending anyway.</summary>
+    public static readonly TimeSpan CheckpointWait = TimeSpan.FromSeconds(60);
+
+    private readonly CancellationTokenSource cancellation;
+    private readonly TextWriter stderr;
+    private readonly PosixSignalRegistration[] registrations;
+    private int signals;
+
+    /// <summary>Registers the handlers; dispose to remove them.</summary>
+    /// <param name="cancellation">Cancelled by the first signal.</param>
+    /// <param name="stderr">Where the one-line notices go.</param>
+    public StopSignals(CancellationTokenSource cancellation, TextWriter stderr)
+    {
+        this.cancellation = cancellation;
+        this.stderr = stderr;
+        Grace = ReadGrace();
+        registrations =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+        ];
+    }
+
+    /// <summary>How long the command may take to stop by itself after the first signal (default 0.75 s).</summary>
+    public TimeSpan Grace { get; }
+
+    /// <summary>Removes the handlers.</summary>
+    public void Dispose()
+    {
+        foreach (var registration in registrations) registration.Dispose();
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true; // this class decides when the process ends
+        string name = context.Signal == PosixSignal.SIGINT ? "Ctrl+C" : context.Signal.ToString();
+        if (Interlocked.Increment(ref signals) > 1)
+        {
+            Say($"error: stopped by a second {name}");
+            ImmediateExit.Now(ExitCodes.Cancelled);
+            return;
+        }
+        Say($"{name}: stopping (training saves a checkpoint after the current step; {name} again ends at once)...");
+        var watchdog = new Thread(() => EndAfterGrace(name)) { IsBackground = true, Name = "cm stop watchdog" };
+        watchdog.Start();
+        cancellation.Cancel();
+    }
+
+    private void EndAfterGrace(string name)
+    {
+        Thread.Sleep(Grace);
+        if (FileWrites.InProgress > 0)
+        {
+            Say("waiting for the checkpoint being written...");
+            FileWrites.WaitUntilIdle(CheckpointWait);
+            Thread.Sleep(TimeSpan.FromMilliseconds(200)); // let the command report what it saved
+        }
+        Say($"error: stopped by {name} (the command did not stop by itself within {Grace.TotalSeconds:0.##} s)");
+        ImmediateExit.Now(ExitCodes.Cancelled);
+    }
+
+    private void Say(string line)
+    {
+        try
+        {
+            lock (stderr)
+            {
+                stderr.WriteLine(line);
+                stderr.Flush();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The terminal or pipe is gone: the exit code still tells.
+        }
+    }
+
+    private static TimeSpan ReadGrace()
+    {
+        string? text = Environment.GetEnvironmentVariable(GraceVariable);
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ms) && ms > 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : TimeSpan.FromMilliseconds(750);
+    }
+}
