@@ -24,6 +24,8 @@ public static class Program
             Cancellation = cancellation.Token,
             Interactive = ProgressReporterFactory.IsInteractiveTerminal(),
         };
-        return Cli.Run(args, Console.Out, Console.Error, settings);
+        int code = Cli.Run(args, Console.Out, Console.Error, settings);
+        signals.Finished(code);
+        return code;
     }
 }

@@ -9,6 +9,9 @@ namespace ConsistencyModels.Tool.CommandLine;
 /// </summary>
 internal static partial class ErrorReport
 {
+    /// <summary>What a cancellation is reported as: Ctrl+C, or the signal that <see cref="StopSignals"/> received.</summary>
+    public static string CancelledBy { get; set; } = "Ctrl+C";
+
     /// <summary>The line (without the <c>error: </c> prefix) and the exit code for <paramref name="error"/>.</summary>
     public static (string Message, int ExitCode) Describe(Exception error)
     {
@@ -16,7 +19,7 @@ internal static partial class ErrorReport
         return error switch
         {
             CmException cm => (OneLine(cm.Message), cm.ExitCode),
-            OperationCanceledException => ("stopped by Ctrl+C", ExitCodes.Cancelled),
+            OperationCanceledException => ($"stopped by {CancelledBy}", ExitCodes.Cancelled),
             _ when OutOfMemory.Describe(error) is { } oom => (oom, ExitCodes.Failure),
             FileNotFoundException notFound when notFound.FileName is not null && !notFound.Message.Contains(notFound.FileName)
                 => ($"file not found: {notFound.FileName} ({OneLine(notFound.Message)})", ExitCodes.Failure),

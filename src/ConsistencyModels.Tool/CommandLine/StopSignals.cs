@@ -21,6 +21,7 @@ internal sealed class StopSignals : IDisposable
     private readonly TextWriter stderr;
     private readonly PosixSignalRegistration[] registrations;
     private int signals;
+    private int exiting;
 
     /// <summary>Registers the handlers; dispose to remove them.</summary>
     /// <param name="cancellation">Cancelled by the first signal.</param>
@@ -40,6 +41,20 @@ internal sealed class StopSignals : IDisposable
     /// <summary>How long the command may take to stop by itself after the first signal (default 0.75 s).</summary>
     public TimeSpan Grace { get; }
 
+    /// <summary>Whether a signal has arrived.</summary>
+    public bool Signalled => Volatile.Read(ref signals) > 0;
+
+    /// <summary>
+    /// The command has returned <paramref name="code"/>. After a signal the process ends now, without the runtime's
+    /// and libtorch's shutdown (which can outlast the second the stop may take); otherwise this returns.
+    /// </summary>
+    public void Finished(int code)
+    {
+        if (!Signalled) return;
+        if (ClaimExit()) ImmediateExit.Now(code);
+        Thread.Sleep(Timeout.Infinite); // the watchdog is ending the process
+    }
+
     /// <summary>Removes the handlers.</summary>
     public void Dispose()
     {
@@ -56,6 +71,7 @@ internal sealed class StopSignals : IDisposable
             ImmediateExit.Now(ExitCodes.Cancelled);
             return;
         }
+        ErrorReport.CancelledBy = name;
         Say($"{name}: stopping (training saves a checkpoint after the current step; {name} again ends at once)...");
         var watchdog = new Thread(() => EndAfterGrace(name)) { IsBackground = true, Name = "cm stop watchdog" };
         watchdog.Start();
@@ -71,9 +87,13 @@ internal sealed class StopSignals : IDisposable
             FileWrites.WaitUntilIdle(CheckpointWait);
             Thread.Sleep(TimeSpan.FromMilliseconds(200)); // let the command report what it saved
         }
+        if (!ClaimExit()) return; // the command stopped by itself and is ending the process
         Say($"error: stopped by {name} (the command did not stop by itself within {Grace.TotalSeconds:0.##} s)");
         ImmediateExit.Now(ExitCodes.Cancelled);
     }
+
+    /// <summary>True for the one caller (the returning command or the watchdog) that gets to end the process.</summary>
+    private bool ClaimExit() => Interlocked.Exchange(ref exiting, 1) == 0;
 
     private void Say(string line)
     {

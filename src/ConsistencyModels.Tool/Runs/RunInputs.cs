@@ -11,19 +11,18 @@ internal static class RunInputs
 
     /// <summary>
     /// How the run folder <paramref name="root"/> overlaps <paramref name="input"/> (a file or folder the command
-    /// reads): "holds", "is", "lies inside" or "lies inside the folder of"; null when they are apart. Symbolic links
-    /// are followed, so a link to the teacher's folder counts as the folder.
+    /// reads), where deleting the run's files could delete what is read: "holds" (the input lies in the run folder,
+    /// at any depth), "is" (the same folder) or "lies inside" (the run folder is inside an input folder, such as the
+    /// data, whose images could be named like the run's sample grids); null when they are apart. Symbolic links are
+    /// followed, so a link to the teacher's folder counts as that folder.
     /// </summary>
     public static string? Conflict(string root, string input)
     {
         string run = Canonical(root);
         string read = Canonical(input);
-        bool isFile = File.Exists(read);
-        string folder = isFile ? Path.GetDirectoryName(read) ?? read : read;
         if (string.Equals(run, read, PathComparison)) return "is";
         if (IsInside(read, run)) return "holds";
-        if (string.Equals(run, folder, PathComparison)) return "holds";
-        if (IsInside(run, folder)) return isFile ? "lies inside the folder of" : "lies inside";
+        if (Directory.Exists(read) && IsInside(run, read)) return "lies inside";
         return null;
     }
 

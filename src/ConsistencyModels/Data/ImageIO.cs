@@ -33,7 +33,8 @@ public static class ImageIO
         }
         catch (Exception e)
         {
-            throw new DataException($"Cannot decode image {path} (corrupt or not PNG/JPEG): {PrintableText.Clean(e.Message)}", path, e);
+            string detail = PrintableText.Clean(e.Message);
+            throw new DataException($"Cannot decode image {path} (corrupt or not PNG/JPEG){(detail.Length > 0 ? ": " + detail : ".")}", path, e);
         }
         if (result?.Data is null || result.Width < 1 || result.Height < 1)
             throw new DataException($"Cannot decode image {path} (corrupt or not PNG/JPEG).", path);
