@@ -6,8 +6,10 @@ namespace ConsistencyModels.Tool.CommandLine;
 /// <summary>
 /// Ctrl+C (SIGINT) and SIGTERM for a <c>cm</c> process. The first signal cancels the command's token: training stops
 /// after the current step and writes a checkpoint, sampling and benchmarks stop between batches. If the command has
-/// not ended after <see cref="Grace"/> (a step that takes longer, a native call that does not return), the process
-/// ends with exit code 130, after letting a checkpoint that is being written finish. A second signal ends it at once.
+/// not ended after <see cref="Grace"/> (a native call that does not return, a frame that takes minutes), the process
+/// ends with exit code 130, after letting a checkpoint that is being written finish. Training gets longer when its
+/// measured step time needs it (twice the step time, at most <see cref="LongestStepWait"/>), so the step in progress
+/// can end and be saved. A second signal ends the process at once.
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {
@@ -16,6 +18,11 @@ internal sealed class StopSignals : IDisposable
 
     /// <summary>The longest wait for a checkpoint write in progress before ending anyway.</summary>
     public static readonly TimeSpan CheckpointWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest a training step may delay the stop.</summary>
+    public static readonly TimeSpan LongestStepWait = TimeSpan.FromSeconds(30);
+
+    private static long stepTicks;
 
     private readonly CancellationTokenSource cancellation;
     private readonly TextWriter stderr;
@@ -38,8 +45,24 @@ internal sealed class StopSignals : IDisposable
         ];
     }
 
-    /// <summary>How long the command may take to stop by itself after the first signal (default 0.75 s).</summary>
+    /// <summary>How long the command may take to stop by itself after the first signal (default 0.6 s).</summary>
     public TimeSpan Grace { get; }
+
+    /// <summary>Training reports its current time per step here, so a stop can wait for the step to end.</summary>
+    /// <param name="step">The measured duration of one training step.</param>
+    public static void ReportStepTime(TimeSpan step) => Interlocked.Exchange(ref stepTicks, Math.Max(0, step.Ticks));
+
+    /// <summary>How long the command may take to stop after the first signal: <see cref="Grace"/>, or for training
+    /// twice its step time plus a quarter second when that is longer (at most <see cref="LongestStepWait"/>).</summary>
+    public TimeSpan StopWait
+    {
+        get
+        {
+            var step = TimeSpan.FromTicks(Interlocked.Read(ref stepTicks));
+            var training = step > TimeSpan.Zero ? step * 2 + TimeSpan.FromSeconds(0.25) : TimeSpan.Zero;
+            return training > Grace ? (training < LongestStepWait ? training : LongestStepWait) : Grace;
+        }
+    }
 
     /// <summary>Whether a signal has arrived.</summary>
     public bool Signalled => Volatile.Read(ref signals) > 0;
@@ -80,7 +103,8 @@ internal sealed class StopSignals : IDisposable
 
     private void EndAfterGrace(string name)
     {
-        Thread.Sleep(Grace);
+        var wait = StopWait;
+        Thread.Sleep(wait);
         if (FileWrites.InProgress > 0)
         {
             Say("waiting for the checkpoint being written...");
@@ -88,7 +112,8 @@ internal sealed class StopSignals : IDisposable
             Thread.Sleep(TimeSpan.FromMilliseconds(200)); // let the command report what it saved
         }
         if (!ClaimExit()) return; // the command stopped by itself and is ending the process
-        Say($"error: stopped by {name} (the command did not stop by itself within {Grace.TotalSeconds:0.##} s)");
+        Say(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"error: stopped by {name} (the command did not stop by itself within {wait.TotalSeconds:0.##} s)"));
         ImmediateExit.Now(ExitCodes.Cancelled);
     }
 
@@ -116,6 +141,6 @@ internal sealed class StopSignals : IDisposable
         string? text = Environment.GetEnvironmentVariable(GraceVariable);
         return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ms) && ms > 0
             ? TimeSpan.FromMilliseconds(ms)
-            : TimeSpan.FromMilliseconds(750);
+            : TimeSpan.FromMilliseconds(600);
     }
 }
