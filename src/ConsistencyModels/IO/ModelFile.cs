@@ -154,15 +154,17 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// Rejects metadata whose network could not possibly match the file before building it: a tampered config
-    /// (say a million channels) would otherwise allocate terabytes before the shape check could say no.
+    /// Rejects metadata whose network is far larger than the file before building it: a tampered config (say a
+    /// million channels) would otherwise allocate terabytes before the shape check could say no. Moderate
+    /// mismatches pass here and get the shape check's message, which names the tensor.
     /// </summary>
     private static void CheckPlausibleSize(UNetConfig config, IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
+        const long slack = 16_000_000; // building a network of this many weights costs well under a second
         long have = 0;
         foreach (var t in tensors.Values) have += t.numel();
         long need = config.MinimumParameterCount();
-        if (need > have)
+        if (need > slack && need / 16 > have)
             throw new ModelFormatException(
                 $"{source}: the metadata describes a network with at least {need:N0} weights, but the file holds only {have:N0}: metadata and weights do not belong together.");
     }
