@@ -68,7 +68,7 @@ public sealed class RunDirectory
     /// holds a finished run (<c>model.safetensors</c>) or an interrupted one (checkpoints) is refused
     /// unless <paramref name="resume"/> (continue from the latest checkpoint) or <paramref name="force"/>
     /// (delete the old run's files and start over) is set. <paramref name="force"/> is refused when the folder
-    /// holds, equals or lies inside the folder of one of <paramref name="inputs"/> (the teacher, the data): the
+    /// is or holds one of <paramref name="inputs"/> (the teacher, the data) or lies inside an input folder: the
     /// command would delete what it reads. Leftover temporary files of an interrupted write are removed.
     /// </summary>
     /// <param name="path">The run folder (<c>--out</c>).</param>
@@ -134,7 +134,7 @@ public sealed class RunDirectory
     /// <summary>The rectified pairs a run makes once and reuses on resume: <c>DIR/pairs.safetensors</c>.</summary>
     public string PairsPath => Path.Combine(Root, "pairs.safetensors");
 
-    /// <summary>Only the files a run writes (never anything else the user keeps in the folder), oldest layout first.</summary>
+    /// <summary>Only the files a run writes (never anything else the user keeps in the folder).</summary>
     private List<string> RunFiles()
     {
         var files = new[] { ModelPath, ModelJsonPath, LogPath, PairsPath }.Where(File.Exists).ToList();
@@ -142,7 +142,9 @@ public sealed class RunDirectory
         if (Directory.Exists(SamplesDirectory))
             files.AddRange(Directory.EnumerateFiles(SamplesDirectory, CheckpointPrefix + "*.png").Order(StringComparer.Ordinal));
         if (Directory.Exists(RoundsDirectory))
-            files.AddRange(Directory.EnumerateFiles(RoundsDirectory, "steps-*.safetensors").Order(StringComparer.Ordinal));
+            files.AddRange(Directory.EnumerateFiles(RoundsDirectory, "steps-*.*")
+                .Where(f => f.EndsWith(".safetensors", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal));
         return files;
     }
 
