@@ -16,6 +16,8 @@ internal static class SourceFactory
             return new ProceduralTextureSource();
         if (options.Model is not null)
         {
+            if (Directory.Exists(options.Model))
+                throw new ArgumentException($"--model: '{options.Model}' is a directory, expected a .safetensors model file.");
             if (!File.Exists(options.Model))
                 throw new ArgumentException($"--model: file '{options.Model}' not found.");
             try

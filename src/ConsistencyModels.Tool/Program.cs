@@ -7,8 +7,9 @@ namespace ConsistencyModels.Tool;
 public static class Program
 {
     /// <summary>
-    /// Runs <c>cm</c>. The first Ctrl+C (or SIGTERM) cancels the command cleanly (training stops after the
-    /// current step and saves a checkpoint); a second Ctrl+C ends the process at once.
+    /// Runs <c>cm</c>. The first Ctrl+C (or SIGTERM) cancels the command (training stops after the current step and
+    /// saves a checkpoint); a command that has not stopped within a second is ended, and a second signal ends the
+    /// process at once (<see cref="StopSignals"/>).
     /// </summary>
     /// <param name="args">The command line.</param>
     /// <returns>The exit code (see <see cref="ExitCodes"/>).</returns>
@@ -17,34 +18,14 @@ public static class Program
         // Training and sampling free and re-allocate the same activations every step: keep them in the heap.
         Platform.NativeAllocator.KeepFreedBuffers();
         using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        using var signals = new StopSignals(cancellation, Console.Error);
+        var settings = CliSettings.Default() with
         {
-            if (cancellation.IsCancellationRequested) return; // second Ctrl+C: let the runtime end the process
-            e.Cancel = true;
-            Console.Error.WriteLine("stopping after the current step (Ctrl+C again to abort)...");
-            cancellation.Cancel();
+            Cancellation = cancellation.Token,
+            Interactive = ProgressReporterFactory.IsInteractiveTerminal(),
         };
-        Console.CancelKeyPress += onCancel;
-        // SIGTERM (kill, a job scheduler's time limit) stops the same way: finish the step, write a checkpoint.
-        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-        {
-            if (cancellation.IsCancellationRequested) return;
-            context.Cancel = true;
-            Console.Error.WriteLine("SIGTERM: stopping after the current step...");
-            cancellation.Cancel();
-        });
-        try
-        {
-            var settings = CliSettings.Default() with
-            {
-                Cancellation = cancellation.Token,
-                Interactive = ProgressReporterFactory.IsInteractiveTerminal(),
-            };
-            return Cli.Run(args, Console.Out, Console.Error, settings);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        int code = Cli.Run(args, Console.Out, Console.Error, settings);
+        signals.Finished(code);
+        return code;
     }
 }

@@ -17,7 +17,7 @@ internal sealed class BenchCli
     private readonly Option<int> frames = OptionKit.Int("--frames", "Timed frames (each generates --batch textures).", 100);
     private readonly Option<int> warmup = OptionKit.Int("--warmup", "Untimed frames before timing.", 10);
     private readonly Option<int?> threads = OptionKit.OptionalInt("--threads",
-        "TorchSharp intra-op threads (default: TorchSharp's, 2 on our machines).");
+        $"TorchSharp intra-op threads, 1 to {Limits.Threads} (default: TorchSharp's, 2 on our machines).");
     private readonly Option<string?> json = OptionKit.Path("--json", "FILE",
         "Write the results as JSON (ms per frame median and p95, textures per second, settings).");
     private readonly Option<bool> train = OptionKit.Flag("--train",
@@ -56,11 +56,11 @@ internal sealed class BenchCli
             Model: modelPath,
             Config: preset,
             Size: pixels,
-            Steps: Check.AtLeast("--steps", result.GetValue(steps), 1),
-            Batch: Check.AtLeast("--batch", result.GetValue(batch), 1),
-            Frames: Check.AtLeast("--frames", result.GetValue(frames), 1),
-            Warmup: Check.AtLeast("--warmup", result.GetValue(warmup), 0),
-            Threads: Check.AtLeast("--threads", result.GetValue(threads), 1),
+            Steps: Check.InRange("--steps", result.GetValue(steps), 1, Limits.SamplingSteps),
+            Batch: Check.InRange("--batch", result.GetValue(batch), 1, Limits.Batch),
+            Frames: Check.InRange("--frames", result.GetValue(frames), 1, Limits.Frames),
+            Warmup: Check.InRange("--warmup", result.GetValue(warmup), 0, Limits.Frames),
+            Threads: Check.InRange("--threads", result.GetValue(threads), 1, Limits.Threads),
             Json: result.GetValue(json),
             Device: result.GetValue(device) ?? ComputeDevice.Cpu,
             Train: result.GetValue(train));

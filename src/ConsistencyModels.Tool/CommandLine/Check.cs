@@ -14,6 +14,9 @@ internal static class Check
     public static int? AtLeast(string option, int? value, int min) =>
         value is int v ? AtLeast(option, v, min) : null;
 
+    public static int? InRange(string option, int? value, int min, int max) =>
+        value is int v ? InRange(option, v, min, max) : null;
+
     public static int InRange(string option, int value, int min, int max)
     {
         if (value < min || value > max) throw new CmException($"{option} must be between {min} and {max}, got {value}");

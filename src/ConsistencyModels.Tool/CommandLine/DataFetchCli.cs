@@ -19,7 +19,7 @@ internal sealed class DataFetchCli
         AllowMultipleArgumentsPerToken = true,
     };
     private readonly Option<bool> all = OptionKit.Flag("--all", "Keep every category (including Wood and Legacy).");
-    private readonly Option<bool> force = OptionKit.Flag("--force", "Replace the patterns in a non-empty --out folder.");
+    private readonly Option<bool> force = OptionKit.Flag("--force", "Replace the patterns in a non-empty --out folder: the .pat files of each fetched category are deleted (and named) first; other files are kept.");
 
     public DataFetchCli()
     {

@@ -97,6 +97,7 @@ internal sealed class DistillCli
         OnlyFor("--config", result.GetValue(config) is not null, isCt, "ct and ict (the other methods copy the teacher's architecture)", name);
 
         int gridN = result.GetValue(n) ?? DistillDefaults.N(m);
+        if (gridN > Limits.GridPoints) throw new CmException($"--n must be at most {Limits.GridPoints}, got {gridN}");
         int? start = result.GetValue(nStart) ?? DistillDefaults.NStart(m);
         int? roundCount = null;
         switch (m)
@@ -142,7 +143,7 @@ internal sealed class DistillCli
             NStart: start,
             Ema: Check.Decay("--ema", result.GetValue(ema) ?? DistillDefaults.Ema(m)),
             Rounds: roundCount,
-            Pairs: m is DistillMethod.Rectified ? Check.AtLeast("--pairs", result.GetValue(pairs) ?? DistillDefaults.Pairs, 1) : null,
+            Pairs: m is DistillMethod.Rectified ? Check.InRange("--pairs", result.GetValue(pairs) ?? DistillDefaults.Pairs, 1, Limits.Pairs) : null,
             Form: m is DistillMethod.Rectified ? result.GetValue(form) ?? DiffusionFormKind.Flow : null,
             Config: preset,
             Crop: cropSize,

@@ -9,6 +9,9 @@ namespace ConsistencyModels.Tool.CommandLine;
 /// </summary>
 internal static partial class ErrorReport
 {
+    /// <summary>What a cancellation is reported as: Ctrl+C, or the signal that <see cref="StopSignals"/> received.</summary>
+    public static string CancelledBy { get; set; } = "Ctrl+C";
+
     /// <summary>The line (without the <c>error: </c> prefix) and the exit code for <paramref name="error"/>.</summary>
     public static (string Message, int ExitCode) Describe(Exception error)
     {
@@ -16,7 +19,8 @@ internal static partial class ErrorReport
         return error switch
         {
             CmException cm => (OneLine(cm.Message), cm.ExitCode),
-            OperationCanceledException => ("stopped by Ctrl+C", ExitCodes.Cancelled),
+            OperationCanceledException => ($"stopped by {CancelledBy}", ExitCodes.Cancelled),
+            _ when OutOfMemory.Describe(error) is { } oom => (oom, ExitCodes.Failure),
             FileNotFoundException notFound when notFound.FileName is not null && !notFound.Message.Contains(notFound.FileName)
                 => ($"file not found: {notFound.FileName} ({OneLine(notFound.Message)})", ExitCodes.Failure),
             FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException
@@ -40,8 +44,11 @@ internal static partial class ErrorReport
         return code;
     }
 
-    /// <summary>Collapses a message onto one line.</summary>
-    public static string OneLine(string message) => Whitespace().Replace(message, " ").Trim();
+    /// <summary>
+    /// Collapses a message onto one line: control characters (a decoder's trailing NULs, escapes, line breaks) become
+    /// spaces, runs of spaces one, and a native frame list (<c>frame #0: ...</c>) is dropped.
+    /// </summary>
+    public static string OneLine(string message) => PrintableText.Clean(WithoutFrames(message));
 
     /// <summary>libtorch appends its C++ stack ("Exception raised from ... frame #0: ...") to its messages: keep the
     /// sentence, drop the frames (they are in the --verbose output).</summary>
@@ -52,7 +59,14 @@ internal static partial class ErrorReport
             int cut = message.IndexOf(marker, StringComparison.Ordinal);
             if (cut > 0) message = message[..cut];
         }
-        return message;
+        return WithoutFrames(message);
+    }
+
+    /// <summary>Cuts a message at its first native stack frame (<c>frame #N:</c>), wherever it appears.</summary>
+    private static string WithoutFrames(string message)
+    {
+        var frame = NativeFrame().Match(message);
+        return frame.Success ? message[..frame.Index] : message;
     }
 
     private static Exception Unwrap(Exception error)
@@ -73,6 +87,6 @@ internal static partial class ErrorReport
         }
     }
 
-    [GeneratedRegex(@"\s*[\r\n]+\s*|\s{2,}")]
-    private static partial Regex Whitespace();
+    [GeneratedRegex(@"frame #\d+")]
+    private static partial Regex NativeFrame();
 }

@@ -66,7 +66,7 @@ internal sealed class EvalCli
         return new EvalOptions(
             Model: result.GetValue(model)!,
             Data: result.GetValue(data)!,
-            Steps: Check.AtLeast("--steps", result.GetValue(steps), 1),
+            Steps: Check.InRange("--steps", result.GetValue(steps), 1, Limits.SamplingSteps),
             Sampler: result.GetValue(sampler),
             Count: Check.InRange("--count", result.GetValue(count), 2, 100_000),
             Size: Check.AtLeast("--size", result.GetValue(size), 8),

@@ -13,7 +13,8 @@ internal sealed class RunOptionSet
     public readonly Option<bool> Resume = OptionKit.Flag("--resume",
         "Continue the run in --out from its latest checkpoint (bit-for-bit the same as an uninterrupted run).");
     public readonly Option<bool> Force = OptionKit.Flag("--force",
-        "Delete a finished or interrupted run in --out and start over (other files in the folder are kept).");
+        "Delete a finished or interrupted run in --out and start over: model.safetensors, model.json, log.jsonl, checkpoints/step-*, samples/step-*.png, "
+        + "rounds/steps-*, pairs.safetensors (other files in the folder are kept; each deleted file is named). Refused when --out holds the teacher or the data.");
     public readonly Option<ComputeDevice?> Device = OptionKit.Choice<ComputeDevice>("--device", "Compute device (default: cpu).");
     public readonly Option<int> CheckpointEvery = OptionKit.Int("--checkpoint-every",
         "Iterations between checkpoints (written atomically; Ctrl+C also saves one after the current step).", 1000);
@@ -52,7 +53,7 @@ internal sealed class RunOptionSet
         Check.Exclusive("--resume", resume, "--force", force, "--resume continues the run in --out, --force deletes it");
         return (
             result.GetValue(Out)!,
-            Check.AtLeast("--batch", result.GetValue(Batch), 1),
+            Check.InRange("--batch", result.GetValue(Batch), 1, Limits.Batch),
             result.GetValue(Seed),
             resume,
             force,
@@ -61,7 +62,7 @@ internal sealed class RunOptionSet
             Check.AtLeast("--sample-every", result.GetValue(SampleEvery), 0),
             Check.AtLeast("--log-every", result.GetValue(LogEvery), 1),
             ParseDistributed(result.GetValue(Distributed)),
-            Check.AtLeast("--shards", result.GetValue(Shards), 0));
+            Check.InRange("--shards", result.GetValue(Shards), 0, Limits.Shards));
     }
 
     private static Distributed.DistributedMode ParseDistributed(string? value)

@@ -46,7 +46,7 @@ internal sealed class SampleCli
         return new SampleOptions(
             Model: result.GetValue(model)!,
             Out: outPath,
-            Steps: Check.AtLeast("--steps", result.GetValue(steps), 1),
+            Steps: Check.InRange("--steps", result.GetValue(steps), 1, Limits.SamplingSteps),
             Sampler: result.GetValue(sampler),
             Count: Check.InRange("--count", result.GetValue(count), 1, 4096),
             Size: Check.AtLeast("--size", result.GetValue(size), 1),

@@ -45,6 +45,7 @@ public static class BenchCommand
         };
         string name = options.Model ?? CliNames.Of(options.Config ?? NetworkPreset.Small);
         ModelChecks.Size("--size", options.Size, name, metadata.Config);
+        MemoryBudget.Check("--size", options.Size, options.Batch, metadata.Config);
         string what = loaded is null ? $"--config {name} (random weights)" : $"{name} ({ModelDescription.Of(metadata)})";
         long parameters;
         BenchResult result;

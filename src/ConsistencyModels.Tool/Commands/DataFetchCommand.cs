@@ -39,8 +39,13 @@ public static class DataFetchCommand
             {
                 string source = category == GimpPatternFetcher.RootCategory ? staging : Path.Combine(staging, category);
                 string target = category == GimpPatternFetcher.RootCategory ? options.Out : Path.Combine(options.Out, category);
-                if (category != GimpPatternFetcher.RootCategory && Directory.Exists(target))
-                    Directory.Delete(target, recursive: true);
+                // --force replaces patterns only: the old .pat files of the category go, anything else stays.
+                var old = Directory.Exists(target) ? Directory.GetFiles(target, "*.pat").Order(StringComparer.Ordinal).ToList() : [];
+                if (old.Count > 0)
+                {
+                    progress.Info($"--force: deleting {old.Count} old pattern(s) in {target}: {Runs.RunInputs.Describe(target, old)}");
+                    foreach (string file in old) File.Delete(file);
+                }
                 Directory.CreateDirectory(target);
                 int n = 0;
                 foreach (string file in Directory.GetFiles(source, "*.pat"))

@@ -65,11 +65,17 @@ public static class DistillCommand
         {
             throw new CmException($"--crop {crop} does not fit the network: expected a multiple of {config.DownsamplingFactor}");
         }
+        MemoryBudget.Check("--crop", crop, options.Batch, config, heldImages: options.Method == DistillMethod.Rectified ? 2 * (options.Pairs ?? 0) : 0);
         if (dataset is not null && teacher is not null && config.ClassCount > 0 && dataset.ClassNames.Count != config.ClassCount)
             throw new CmException($"--data {options.Data}: has {dataset.ClassNames.Count} classes, the teacher was trained on {config.ClassCount}; use the teacher's data")
             { ExitCode = ExitCodes.Failure };
 
-        var run = sync.IsPrimary ? RunDirectory.Prepare(options.Out, options.Resume, options.Force) : RunDirectory.Attach(options.Out, options.Resume);
+        var inputs = new List<(string, string)>();
+        if (options.Teacher is not null) inputs.Add(("--teacher", options.Teacher));
+        if (options.Data is not null) inputs.Add(("--data", options.Data));
+        var run = sync.IsPrimary
+            ? RunDirectory.Prepare(options.Out, options.Resume, options.Force, inputs, progress.Info)
+            : RunDirectory.Attach(options.Out, options.Resume);
         sync.Barrier(); // rank 0 has checked and created the run folder
         torch.manual_seed(options.Seed);
         var metric = Map(options.Loss);
@@ -129,7 +135,7 @@ public static class DistillCommand
                     baseMetadata.SigmaMin, baseMetadata.SigmaMax, baseMetadata.Rho);
                 break;
             case DistillMethod.Progressive:
-                var roundsDir = Path.Combine(run.Root, "rounds");
+                var roundsDir = run.RoundsDirectory;
                 Directory.CreateDirectory(roundsDir);
                 var pd = new ProgressiveDistillationObjective(student, second,
                     new ProgressiveDistillationLoss(metric, MapWeighting(options.Weighting), baseMetadata.SigmaData),
@@ -225,7 +231,7 @@ public static class DistillCommand
 
     private static RectifiedPairs LoadOrMakePairs(RunDirectory run, LoadedModel teacher, DistillOptions options, int crop, int classCount, IProgressReporter progress, bool write)
     {
-        string path = Path.Combine(run.Root, "pairs.safetensors");
+        string path = run.PairsPath;
         if (File.Exists(path))
         {
             using var content = Safetensors.Load(path);

@@ -49,6 +49,9 @@ public static class EvalCommand
         var metadata = loaded.Metadata;
         var choice = SamplingChoice.Resolve(options.Model, metadata, options.Sampler, options.Steps);
         ModelChecks.Size("--size", options.Size, options.Model, metadata.Config);
+        // Held at once: raw and clamped samples, the reference and training crops (and the floor set, the teacher's).
+        MemoryBudget.Check("--size", options.Size, Math.Min(options.Count, SampleCommand.BatchSize), metadata.Config,
+            heldImages: options.Count * (4 + (options.Real ? 1 : 0) + (options.Teacher is null ? 0 : 1)));
         using var teacher = options.Teacher is null ? null : LoadTeacher(options.Teacher, metadata, options.Size, device);
         var dataset = LoadData(options.Data);
 

@@ -29,6 +29,7 @@ public static class SampleCommand
         var metadata = loaded.Metadata;
         var choice = SamplingChoice.Resolve(options.Model, metadata, options.Sampler, options.Steps);
         ModelChecks.Size("--size", options.Size, options.Model, metadata.Config);
+        MemoryBudget.Check("--size", options.Size, Math.Min(options.Count, BatchSize), metadata.Config, heldImages: options.Count * (options.Tile ? 6 : 2));
         var labelIds = ClassChoice.Labels(metadata, options.Model, options.Class, options.Count);
         using var labels = labelIds is null ? null : torch.tensor(labelIds);
 

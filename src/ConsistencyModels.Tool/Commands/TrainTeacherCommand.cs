@@ -34,7 +34,10 @@ public static class TrainTeacherCommand
         var dataset = TrainingDataLoader.Load(options.Data);
         var config = Presets.For(options.Config) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
         NetworkLimits.CheckSize("--crop", options.Crop, options.Config);
-        var run = sync.IsPrimary ? RunDirectory.Prepare(options.Out, options.Resume, options.Force) : RunDirectory.Attach(options.Out, options.Resume);
+        MemoryBudget.Check("--crop", options.Crop, options.Batch, config);
+        var run = sync.IsPrimary
+            ? RunDirectory.Prepare(options.Out, options.Resume, options.Force, [("--data", options.Data)], progress.Info)
+            : RunDirectory.Attach(options.Out, options.Resume);
         sync.Barrier(); // rank 0 has checked and created the run folder
         var batches = new CropBatchSource(dataset, options.Crop, options.Seed, conditional: config.ClassCount > 0);
 

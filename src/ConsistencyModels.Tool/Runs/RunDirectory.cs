@@ -67,13 +67,18 @@ public sealed class RunDirectory
     /// A new run needs an empty or missing folder (other files are left alone); a folder that already
     /// holds a finished run (<c>model.safetensors</c>) or an interrupted one (checkpoints) is refused
     /// unless <paramref name="resume"/> (continue from the latest checkpoint) or <paramref name="force"/>
-    /// (delete the old run's files and start over) is set.
+    /// (delete the old run's files and start over) is set. <paramref name="force"/> is refused when the folder
+    /// is or holds one of <paramref name="inputs"/> (the teacher, the data) or lies inside an input folder: the
+    /// command would delete what it reads. Leftover temporary files of an interrupted write are removed.
     /// </summary>
     /// <param name="path">The run folder (<c>--out</c>).</param>
     /// <param name="resume">Continue from the latest checkpoint (<c>--resume</c>).</param>
     /// <param name="force">Replace an old run (<c>--force</c>).</param>
+    /// <param name="inputs">What the command reads, as (option, path), e.g. (<c>--teacher</c>, FILE).</param>
+    /// <param name="info">Receives one line per thing deleted (what <c>--force</c> deletes, leftovers removed).</param>
     /// <exception cref="CmException">The folder cannot be used as asked (one-line message).</exception>
-    public static RunDirectory Prepare(string path, bool resume, bool force)
+    public static RunDirectory Prepare(string path, bool resume, bool force,
+        IReadOnlyList<(string Option, string Path)>? inputs = null, Action<string>? info = null)
     {
         if (resume && force)
             throw new CmException("--resume and --force exclude each other: --resume continues the run in --out, --force deletes it");
@@ -94,7 +99,13 @@ public sealed class RunDirectory
         }
         else if (force)
         {
-            run.DeleteRunFiles();
+            foreach (var (option, input) in inputs ?? [])
+                if (RunInputs.Conflict(root, input) is { } why)
+                    throw new CmException($"--force would delete the run in --out {path}, which {why} {option} {input} that this command reads; choose another --out folder");
+            var doomed = run.RunFiles();
+            if (doomed.Count > 0)
+                info?.Invoke($"--force: deleting the old run in {path}: {RunInputs.Describe(root, doomed)}");
+            foreach (var file in doomed) File.Delete(file);
         }
         else if (finished)
         {
@@ -108,20 +119,52 @@ public sealed class RunDirectory
         Directory.CreateDirectory(run.Root);
         Directory.CreateDirectory(run.CheckpointsDirectory);
         Directory.CreateDirectory(run.SamplesDirectory);
+        var leftovers = run.LeftoverTemporaryFiles();
+        if (leftovers.Count > 0)
+        {
+            foreach (var file in leftovers) File.Delete(file);
+            info?.Invoke($"removed {leftovers.Count} leftover temporary file(s) of an interrupted write: {RunInputs.Describe(root, leftovers)}");
+        }
         return run;
     }
 
-    /// <summary>Deletes only the files a run writes (never anything else the user keeps in the folder).</summary>
-    private void DeleteRunFiles()
+    /// <summary>The rounds folder of progressive distillation: <c>DIR/rounds/</c>.</summary>
+    public string RoundsDirectory => Path.Combine(Root, "rounds");
+
+    /// <summary>The rectified pairs a run makes once and reuses on resume: <c>DIR/pairs.safetensors</c>.</summary>
+    public string PairsPath => Path.Combine(Root, "pairs.safetensors");
+
+    /// <summary>Only the files a run writes (never anything else the user keeps in the folder).</summary>
+    private List<string> RunFiles()
     {
-        foreach (var file in new[] { ModelPath, ModelJsonPath, LogPath })
-            if (File.Exists(file)) File.Delete(file);
-        if (Directory.Exists(CheckpointsDirectory))
-            foreach (var (_, file) in Checkpoints(CheckpointsDirectory).ToList())
-                File.Delete(file);
+        var files = new[] { ModelPath, ModelJsonPath, LogPath, PairsPath }.Where(File.Exists).ToList();
+        files.AddRange(Checkpoints(CheckpointsDirectory).Select(c => c.Path).Order(StringComparer.Ordinal));
         if (Directory.Exists(SamplesDirectory))
-            foreach (var grid in Directory.EnumerateFiles(SamplesDirectory, CheckpointPrefix + "*.png").ToList())
-                File.Delete(grid);
+            files.AddRange(Directory.EnumerateFiles(SamplesDirectory, CheckpointPrefix + "*.png").Order(StringComparer.Ordinal));
+        if (Directory.Exists(RoundsDirectory))
+            files.AddRange(Directory.EnumerateFiles(RoundsDirectory, "steps-*.*")
+                .Where(f => f.EndsWith(".safetensors", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal));
+        return files;
+    }
+
+    /// <summary>
+    /// Temporary files a killed write leaves behind: the hidden <c>.NAME.GUID.tmp</c> of atomic safetensors and JSON
+    /// writes (model, pairs, checkpoints, rounds), and <c>NAME.tmp</c> of the log and sample grids.
+    /// </summary>
+    private List<string> LeftoverTemporaryFiles()
+    {
+        var found = new List<string>();
+        void Scan(string directory, Func<string, bool> matches)
+        {
+            if (!Directory.Exists(directory)) return;
+            found.AddRange(Directory.EnumerateFiles(directory, "*.tmp").Where(f => matches(Path.GetFileName(f))).Order(StringComparer.Ordinal));
+        }
+        Scan(Root, name => RunInputs.IsAtomicTemporary(name, "model.safetensors", "model.json", "pairs.safetensors") || name == "log.jsonl.tmp");
+        Scan(CheckpointsDirectory, name => RunInputs.IsAtomicTemporary(name) && name.StartsWith("." + CheckpointPrefix, StringComparison.Ordinal));
+        Scan(SamplesDirectory, name => name.StartsWith(CheckpointPrefix, StringComparison.Ordinal) && name.EndsWith(".png.tmp", StringComparison.Ordinal));
+        Scan(RoundsDirectory, name => RunInputs.IsAtomicTemporary(name) && name.StartsWith(".steps-", StringComparison.Ordinal));
+        return found;
     }
 
     private (long Step, string Path)? Latest()

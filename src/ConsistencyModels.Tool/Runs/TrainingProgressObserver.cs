@@ -19,6 +19,7 @@ internal sealed class TrainingProgressObserver : ITrainingObserver
 
     public void OnProgress(long stepsDone, long total, double meanLoss, double stepsPerSecond)
     {
+        if (stepsPerSecond > 0) CommandLine.StopSignals.ReportStepTime(TimeSpan.FromSeconds(1 / stepsPerSecond));
         _progress.Report(stepsDone, meanLoss);
         _log.Write(stepsDone, new KeyValuePair<string, double>[] { new("loss", meanLoss), new("it_per_s", stepsPerSecond) });
     }

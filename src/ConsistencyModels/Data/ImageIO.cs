@@ -24,7 +24,7 @@ public static class ImageIO
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataException($"Cannot read image {path}: {e.Message}", path, e);
+            throw new DataException($"Cannot read image {path}: {PrintableText.Clean(e.Message)}", path, e);
         }
         ImageResult result;
         try
@@ -33,7 +33,8 @@ public static class ImageIO
         }
         catch (Exception e)
         {
-            throw new DataException($"Cannot decode image {path} (corrupt or not PNG/JPEG): {e.Message}", path, e);
+            string detail = PrintableText.Clean(e.Message);
+            throw new DataException($"Cannot decode image {path} (corrupt or not PNG/JPEG){(detail.Length > 0 ? ": " + detail : ".")}", path, e);
         }
         if (result?.Data is null || result.Width < 1 || result.Height < 1)
             throw new DataException($"Cannot decode image {path} (corrupt or not PNG/JPEG).", path);

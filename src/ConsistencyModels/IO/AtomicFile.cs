@@ -12,6 +12,7 @@ internal static class AtomicFile
         if (!Directory.Exists(dir))
             throw new DirectoryNotFoundException($"Cannot write '{path}': directory '{dir}' does not exist.");
         string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        FileWrites.Begin();
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -25,6 +26,10 @@ internal static class AtomicFile
         {
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
+        }
+        finally
+        {
+            FileWrites.End();
         }
     }
 }

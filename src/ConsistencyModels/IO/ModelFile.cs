@@ -63,6 +63,8 @@ public static class ModelFile
     public static LoadedModel Load(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+            throw new ModelFormatException($"'{path}' is a directory, expected a .safetensors model file.");
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -76,6 +78,7 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(stream);
         using var content = Safetensors.Load(stream, source);
         var metadata = ReadMetadata(content.Metadata, source);
+        CheckPlausibleSize(metadata.Config, content.Tensors, source);
         PreconditionedNetwork model;
         try
         {
@@ -104,6 +107,8 @@ public static class ModelFile
     /// <exception cref="ModelFormatException">The file is corrupt or has no valid metadata.</exception>
     public static ModelMetadata ReadMetadata(string path)
     {
+        if (Directory.Exists(path))
+            throw new ModelFormatException($"'{path}' is a directory, expected a .safetensors model file.");
         var header = Safetensors.ReadHeader(path);
         return ReadMetadata(header.Metadata, path);
     }
@@ -113,8 +118,8 @@ public static class ModelFile
     /// the names and shapes match exactly (floating types are converted; integer or bool data for a floating
     /// parameter is rejected).
     /// </summary>
-    /// <exception cref="ModelFormatException">A tensor is missing, unexpected, or has another shape; the message
-    /// names the first such tensor and both shapes.</exception>
+    /// <exception cref="ModelFormatException">A tensor is missing, unexpected, has another shape, or holds NaN or
+    /// infinite values; the message names the first such tensor.</exception>
     public static void LoadState(UNet net, IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
         ArgumentNullException.ThrowIfNull(net);
@@ -129,6 +134,9 @@ public static class ModelFile
                 throw new ModelFormatException($"{source}: tensor '{name}' has shape {Shape(t)} in the file but the network configuration needs {Shape(target)}.");
             if (target.is_floating_point() != t.is_floating_point())
                 throw new ModelFormatException($"{source}: tensor '{name}' has type {t.dtype} in the file but the network needs {target.dtype}.");
+            if (t.is_floating_point() && NonFiniteCount(t) is var bad and > 0)
+                throw new ModelFormatException(
+                    $"{source}: tensor '{name}' holds {bad} NaN or infinite value(s) of {t.numel()}: the weights are broken (did training diverge?); use an earlier checkpoint or retrain.");
         }
         foreach (string name in tensors.Keys.Order(StringComparer.Ordinal))
             if (!state.ContainsKey(name))
@@ -136,6 +144,29 @@ public static class ModelFile
         using (no_grad())
             foreach (var (name, target) in state)
                 target.copy_(tensors[name]);
+    }
+
+    private static long NonFiniteCount(Tensor t)
+    {
+        using var finite = isfinite(t);
+        using var count = finite.logical_not().sum();
+        return count.item<long>();
+    }
+
+    /// <summary>
+    /// Rejects metadata whose network is far larger than the file before building it: a tampered config (say a
+    /// million channels) would otherwise allocate terabytes before the shape check could say no. Moderate
+    /// mismatches pass here and get the shape check's message, which names the tensor.
+    /// </summary>
+    private static void CheckPlausibleSize(UNetConfig config, IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        const long slack = 16_000_000; // building a network of this many weights costs well under a second
+        long have = 0;
+        foreach (var t in tensors.Values) have += t.numel();
+        long need = config.MinimumParameterCount();
+        if (need > slack && need / 16 > have)
+            throw new ModelFormatException(
+                $"{source}: the metadata describes a network with at least {need:N0} weights, but the file holds only {have:N0}: metadata and weights do not belong together.");
     }
 
     private static ModelMetadata ReadMetadata(IReadOnlyDictionary<string, string> map, string source)

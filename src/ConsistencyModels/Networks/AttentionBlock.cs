@@ -18,8 +18,7 @@ internal sealed class AttentionBlock : nn.Module<Tensor, Tensor>
 
     public AttentionBlock(int channels) : base("AttentionBlock")
     {
-        heads = Math.Max(1, channels / 64);
-        while (channels % heads != 0) heads--;
+        heads = UNetMemory.Heads(channels);
         norm = Normalization.GroupNorm(channels);
         qkv = nn.Conv2d(channels, 3 * channels, 1);
         proj = nn.Conv2d(channels, channels, 1);

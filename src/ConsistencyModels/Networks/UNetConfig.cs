@@ -108,6 +108,37 @@ public sealed record UNetConfig
         if (!Enum.IsDefined(NoiseEmbedding)) Fail($"NoiseEmbedding must be positional or fourier, got {NoiseEmbedding}.");
     }
 
+    /// <summary>
+    /// A lower bound on the weights of a <see cref="UNet"/> with this (validated) configuration, computed without
+    /// building it: the input convolution, the width-preserving 3×3 convolution of every residual block and the
+    /// embedding layers. Saturates at <see cref="long.MaxValue"/> instead of overflowing.
+    /// </summary>
+    public long MinimumParameterCount()
+    {
+        try
+        {
+            checked
+            {
+                long e = ResolvedEmbeddingChannels, c = BaseChannels;
+                long w0 = c * ChannelMultipliers[0];
+                long total = (long)InChannels * StemFactor * w0 * 9 + e * e + (long)ClassCount * e;
+                long wLast = c * ChannelMultipliers[^1];
+                total += 2 * 9 * wLast * wLast; // the two middle blocks
+                foreach (int m in ChannelMultipliers)
+                {
+                    long w = c * m;
+                    total += (2L * ResBlocksPerLevel + 1) * 9 * w * w; // R encoder + R + 1 decoder blocks
+                }
+                total += (long)OutChannels * StemFactor * w0 * 9;
+                return total;
+            }
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="height"/> and <paramref name="width"/> are positive multiples of <see cref="DownsamplingFactor"/>.</summary>
     public void ValidateImageSize(long height, long width)
     {

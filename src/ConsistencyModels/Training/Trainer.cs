@@ -37,6 +37,9 @@ public sealed class Trainer
         _observer = observer ?? NullTrainingObserver.Instance;
     }
 
+    /// <summary>The checkpoint a resumed run starts from; null = the newest in the checkpoint folder.</summary>
+    public string? ResumeFrom { get; init; }
+
     /// <summary>How many of the newest checkpoints are kept (older ones are deleted after a successful write).</summary>
     public int KeepCheckpoints { get; init; } = 3;
 
@@ -60,7 +63,7 @@ public sealed class Trainer
         using var optimizer = torch.optim.Adam(parameters, lr: _options.LearningRate);
         long step = 0;
         string? lastCheckpoint = null;
-        string? resumeFrom = resume ? TrainingCheckpoint.FindLatest(_checkpointDir) : null;
+        string? resumeFrom = resume ? ResumeFrom ?? TrainingCheckpoint.FindLatest(_checkpointDir) : null;
         if (resumeFrom is not null)
         {
             step = TrainingCheckpoint.Load(resumeFrom, _objective.CheckpointModules, optimizer);

@@ -41,6 +41,28 @@ public static class TrainingCheckpoint
         return all.Count == 0 ? null : all[^1].Path;
     }
 
+    /// <summary>
+    /// The newest checkpoint in a folder that reads as one (valid safetensors with checkpoint metadata), or null.
+    /// Each newer file that does not is reported to <paramref name="skipped"/> with the reason, so a checkpoint
+    /// broken on disk (truncated, overwritten) costs the steps since the previous one instead of the whole run.
+    /// </summary>
+    public static (string Path, long Step)? FindLatestValid(string directory, Action<string, string>? skipped = null)
+    {
+        var all = List(directory);
+        for (int i = all.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                return (all[i].Path, Peek(all[i].Path).Step);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or JsonException or UnauthorizedAccessException)
+            {
+                skipped?.Invoke(all[i].Path, e.Message);
+            }
+        }
+        return null;
+    }
+
     /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints.</summary>
     public static void Prune(string directory, int keep)
     {

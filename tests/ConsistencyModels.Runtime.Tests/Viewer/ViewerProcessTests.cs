@@ -249,4 +249,31 @@ public class ViewerProcessTests
         Assert.That(exit, Is.EqualTo(2));
         Assert.That(output.Trim(), Is.EqualTo("error: --steps expects an integer in [1, 2], got '3'."));
     }
+
+    [Test]
+    public void AFolderGivenAsModelIsCalledAFolder()
+    {
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--cpu", "--model", workDir], workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(2), output);
+        Assert.That(output.Trim(), Is.EqualTo($"error: --model: '{workDir}' is a directory, expected a .safetensors model file."));
+    }
+
+    /// <summary>
+    /// An output folder that cannot be written (here: its parent is a file, which holds for root too) used to abort
+    /// with exit 134 and an unhandled IOException; now it is one line and exit 1, in every mode.
+    /// </summary>
+    [TestCase("--headless")]
+    [TestCase("--cpu")]
+    public void AnUnwritableOutputFolderIsOneLineNotACrash(string mode)
+    {
+        var blocker = Path.Combine(workDir, "not-a-folder");
+        File.WriteAllText(blocker, "a file");
+        var (exit, output) = Run("dotnet", [ViewerDll(), mode, "--procedural", "--frames", "2", "--size", "16", "--out", Path.Combine(blocker, "out")],
+            workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(1), output);
+        var errors = output.Split('\n').Where(l => l.StartsWith("error: ", StringComparison.Ordinal)).ToList();
+        Assert.That(errors, Has.Count.EqualTo(1), output);
+        Assert.That(errors[0], Does.Contain("not-a-folder"));
+        Assert.That(output, Does.Not.Contain("Unhandled exception").And.Not.Contain("   at "));
+    }
 }

@@ -88,6 +88,16 @@ public class DataFetchCommandTests
         Assert.That(Directory.Exists(tmp.File("out/Wood")), Is.False);
         Assert.That(r.Stdout, Does.Contain("| Stone    |        2 |"));
 
+        // --force replaces the category's patterns, names what it deletes, and keeps what is not a pattern.
+        File.WriteAllText(tmp.File("out/Stone/old.pat"), "old");
+        File.WriteAllText(tmp.File("out/Stone/notes.txt"), "mine");
+        var refused = WithPath(path, "data", "fetch", "gimp-patterns", "--out", tmp.File("out"), "--categories", "stone");
+        Assert.That(refused.ExitCode, Is.EqualTo(ExitCodes.Usage), "a non-empty --out needs --force");
+        var forced = WithPath(path, "data", "fetch", "gimp-patterns", "--out", tmp.File("out"), "--categories", "stone", "--force");
+        Assert.That(forced.ExitCode, Is.EqualTo(0), forced.Stderr);
+        Assert.That(forced.Stdout, Does.Contain($"--force: deleting 3 old pattern(s) in {tmp.File("out/Stone")}: a.pat, b.pat, old.pat"));
+        Assert.That(Directory.GetFiles(tmp.File("out/Stone")).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "a.pat", "b.pat", "notes.txt" }));
+
         var unknown = WithPath(path, "data", "fetch", "gimp-patterns", "--out", tmp.File("out2"), "--categories", "Lava");
         Assert.That(unknown.ExitCode, Is.EqualTo(ExitCodes.Failure));
         Assert.That(unknown.ErrorLines, Is.EqualTo(new[] { "error: --categories: the package has no category 'Lava'; it has Stone, Wood" }));

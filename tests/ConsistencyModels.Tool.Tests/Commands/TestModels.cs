@@ -11,16 +11,17 @@ internal static class TestModels
     public static UNetConfig Config(int classes = 0) => UNetConfig.Tiny with { AttentionLevels = [], ClassCount = classes };
 
     /// <summary>
-    /// Saves a model of <paramref name="kind"/> with random weights to <paramref name="path"/>. Every parameter is
-    /// perturbed (the output layer starts at zero), so the network's output depends on its input and σ.
+    /// Saves a model of <paramref name="kind"/> with random weights to <paramref name="path"/> (<paramref name="config"/>
+    /// or the tiny one without attention). Every parameter is perturbed (the output layer starts at zero), so the
+    /// network's output depends on its input and σ.
     /// </summary>
-    public static string Save(string path, ModelKind kind, string[]? classNames = null, long seed = 1)
+    public static string Save(string path, ModelKind kind, string[]? classNames = null, long seed = 1, UNetConfig? config = null)
     {
         torch.manual_seed(seed);
         var metadata = new ModelMetadata
         {
             Kind = kind,
-            Config = Config(classNames?.Length ?? 0),
+            Config = config ?? Config(classNames?.Length ?? 0),
             ClassNames = classNames ?? [],
             Method = kind == ModelKind.Teacher ? "teacher" : "cd",
             CropSize = 16,

@@ -1,0 +1,146 @@
+using System.Runtime.InteropServices;
+using ConsistencyModels.IO;
+
+namespace ConsistencyModels.Tool.CommandLine;
+
+/// <summary>
+/// Ctrl+C (SIGINT) and SIGTERM for a <c>cm</c> process. The first signal cancels the command's token: training stops
+/// after the current step and writes a checkpoint, sampling and benchmarks stop between batches. If the command has
+/// not ended after <see cref="Grace"/> (a native call that does not return, a frame that takes minutes), the process
+/// ends with exit code 130, after letting a checkpoint that is being written finish. Training gets longer when its
+/// measured step time needs it (twice the step time, at most <see cref="LongestStepWait"/>), so the step in progress
+/// can end and be saved. A second signal ends the process at once.
+/// </summary>
+internal sealed class StopSignals : IDisposable
+{
+    /// <summary>Environment variable that overrides <see cref="Grace"/> in milliseconds (tests).</summary>
+    public const string GraceVariable = "CM_STOP_GRACE_MS";
+
+    /// <summary>The longest wait for a checkpoint write in progress before ending anyway.</summary>
+    public static readonly TimeSpan CheckpointWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest a training step may delay the stop.</summary>
+    public static readonly TimeSpan LongestStepWait = TimeSpan.FromSeconds(30);
+
+    private static long stepTicks;
+
+    private readonly CancellationTokenSource cancellation;
+    private readonly TextWriter stderr;
+    private readonly PosixSignalRegistration[] registrations;
+    private int signals;
+    private int exiting;
+
+    /// <summary>Registers the handlers; dispose to remove them.</summary>
+    /// <param name="cancellation">Cancelled by the first signal.</param>
+    /// <param name="stderr">Where the one-line notices go.</param>
+    public StopSignals(CancellationTokenSource cancellation, TextWriter stderr)
+    {
+        this.cancellation = cancellation;
+        this.stderr = stderr;
+        Grace = ReadGrace();
+        registrations =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+        ];
+    }
+
+    /// <summary>How long the command may take to stop by itself after the first signal (default 0.6 s).</summary>
+    public TimeSpan Grace { get; }
+
+    /// <summary>Training reports its current time per step here, so a stop can wait for the step to end.</summary>
+    /// <param name="step">The measured duration of one training step.</param>
+    public static void ReportStepTime(TimeSpan step) => Interlocked.Exchange(ref stepTicks, Math.Max(0, step.Ticks));
+
+    /// <summary>How long the command may take to stop after the first signal: <see cref="Grace"/>, or for training
+    /// twice its step time plus a quarter second when that is longer (at most <see cref="LongestStepWait"/>).</summary>
+    public TimeSpan StopWait
+    {
+        get
+        {
+            var step = TimeSpan.FromTicks(Interlocked.Read(ref stepTicks));
+            var training = step > TimeSpan.Zero ? step * 2 + TimeSpan.FromSeconds(0.25) : TimeSpan.Zero;
+            return training > Grace ? (training < LongestStepWait ? training : LongestStepWait) : Grace;
+        }
+    }
+
+    /// <summary>Whether a signal has arrived.</summary>
+    public bool Signalled => Volatile.Read(ref signals) > 0;
+
+    /// <summary>
+    /// The command has returned <paramref name="code"/>. After a signal the process ends now, without the runtime's
+    /// and libtorch's shutdown (which can outlast the second the stop may take); otherwise this returns.
+    /// </summary>
+    public void Finished(int code)
+    {
+        if (!Signalled) return;
+        if (ClaimExit()) ImmediateExit.Now(code);
+        Thread.Sleep(Timeout.Infinite); // the watchdog is ending the process
+    }
+
+    /// <summary>Removes the handlers.</summary>
+    public void Dispose()
+    {
+        foreach (var registration in registrations) registration.Dispose();
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true; // this class decides when the process ends
+        string name = context.Signal == PosixSignal.SIGINT ? "Ctrl+C" : context.Signal.ToString();
+        if (Interlocked.Increment(ref signals) > 1)
+        {
+            Say($"error: stopped by a second {name}");
+            ImmediateExit.Now(ExitCodes.Cancelled);
+            return;
+        }
+        ErrorReport.CancelledBy = name;
+        Say($"{name}: stopping (training saves a checkpoint after the current step; {name} again ends at once)...");
+        var watchdog = new Thread(() => EndAfterGrace(name)) { IsBackground = true, Name = "cm stop watchdog" };
+        watchdog.Start();
+        cancellation.Cancel();
+    }
+
+    private void EndAfterGrace(string name)
+    {
+        var wait = StopWait;
+        Thread.Sleep(wait);
+        if (FileWrites.InProgress > 0)
+        {
+            Say("waiting for the checkpoint being written...");
+            FileWrites.WaitUntilIdle(CheckpointWait);
+            Thread.Sleep(TimeSpan.FromMilliseconds(200)); // let the command report what it saved
+        }
+        if (!ClaimExit()) return; // the command stopped by itself and is ending the process
+        Say(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"error: stopped by {name} (the command did not stop by itself within {wait.TotalSeconds:0.##} s)"));
+        ImmediateExit.Now(ExitCodes.Cancelled);
+    }
+
+    /// <summary>True for the one caller (the returning command or the watchdog) that gets to end the process.</summary>
+    private bool ClaimExit() => Interlocked.Exchange(ref exiting, 1) == 0;
+
+    private void Say(string line)
+    {
+        try
+        {
+            lock (stderr)
+            {
+                stderr.WriteLine(line);
+                stderr.Flush();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The terminal or pipe is gone: the exit code still tells.
+        }
+    }
+
+    private static TimeSpan ReadGrace()
+    {
+        string? text = Environment.GetEnvironmentVariable(GraceVariable);
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ms) && ms > 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : TimeSpan.FromMilliseconds(600);
+    }
+}
