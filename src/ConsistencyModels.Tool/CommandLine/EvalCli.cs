@@ -16,7 +16,7 @@ internal sealed class EvalCli
     private readonly Option<int> count = OptionKit.Int("--count", "Number of generated samples and of real crops.", 256);
     private readonly Option<int> size = OptionKit.Int("--size", "Sample and crop size in pixels.", 64);
     private readonly Option<string?> json = OptionKit.Path("--json", "FILE",
-        "Write the results as JSON (swd_mean, swd_per_level, spectrum_distance, seam_error, diversity, nearest_crop, nfe, ...).");
+        "Write the results as JSON (swd_real_mean, swd_real_per_level, swd_real_coarse: real-normalized SWD; swd_mean, swd_per_level: per-set SWD as in older tables; spectrum_distance, seam_error, diversity, nearest_crop, nfe, ...).");
     private readonly Option<string?> grid = OptionKit.Path("--grid", "FILE", "Also write the evaluated samples as a PNG grid.");
     private readonly Option<string?> teacher = OptionKit.Path("--teacher", "FILE",
         "Teacher model: also measure the ODE error E = |f(x_T) - teacher ODE solution(x_T)| (the Direct CD comparison).");
@@ -32,7 +32,7 @@ internal sealed class EvalCli
     public EvalCli()
     {
         Command = new Command("eval",
-            "Score a model against real crops: SWD on Laplacian-pyramid patches (per level and mean), power-spectrum distance, seam error, diversity, nearest-training-crop distance; printed as a table.");
+            "Score a model against real crops: SWD on Laplacian-pyramid patches (per level, coarsest level and mean; real-normalized and per-set), power-spectrum distance, seam error, diversity, nearest-training-crop distance; printed as a table.");
         Command.Add(model);
         Command.Add(data);
         Command.Add(steps);

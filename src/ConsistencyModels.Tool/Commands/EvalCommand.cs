@@ -94,7 +94,8 @@ public static class EvalCommand
         var json = ToJson(options, metadata, choice, report, floor, odeError, sampleSeconds, total.Elapsed.TotalSeconds);
         if (options.Json is not null)
             AtomicText.Write(options.Json, json.ToJsonString(JsonOptions) + "\n");
-        Table(report, floor, odeError, options.Size).Write(progress);
+        SwdTable(report, floor, options.Size).Write(progress);
+        Table(report, floor, odeError).Write(progress);
         string timing = string.Create(CultureInfo.InvariantCulture,
             $"{choice.Nfe} NFE per sample; sampling {sampleSeconds:F2} s ({1000 * sampleSeconds / options.Count:F1} ms per sample), total {total.Elapsed.TotalSeconds:F1} s");
         progress.Info(timing + (options.Json is null ? "" : $"; wrote {options.Json}") + (options.Grid is null ? "" : $"; grid {options.Grid}"));
@@ -107,6 +108,7 @@ public static class EvalCommand
     {
         var json = report.ToJsonObject();
         json["swd_level_sizes"] = new JsonArray(Enumerable.Range(0, report.SwdPerLevel.Count).Select(l => (JsonNode)JsonValue.Create(options.Size >> l)).ToArray());
+        json["swd_normalization"] = "swd_real_*: both sets normalized by the real set's per-band mean and std; swd_mean, swd_per_level, swd_coarse: each set by its own (older tables)";
         json["nfe"] = choice.Nfe;
         json["model"] = options.Model;
         json["kind"] = metadata.Kind == ModelKind.Consistency ? "consistency" : "teacher";
@@ -136,19 +138,37 @@ public static class EvalCommand
 
     private static JsonNode? Finite(double value) => double.IsFinite(value) ? JsonValue.Create(value) : JsonValue.Create(value.ToString(CultureInfo.InvariantCulture));
 
-    private static ResultTable Table(MetricsReport report, MetricsReport? floor, double? odeError, int size)
+    /// <summary>
+    /// The SWD table: one row per pyramid level (the coarsest marked) and the mean; columns real-normalized and per-set
+    /// (the SWD of older tables), for the samples and, with --real, the floor.
+    /// </summary>
+    internal static ResultTable SwdTable(MetricsReport report, MetricsReport? floor, int size)
+    {
+        var table = floor is null
+            ? new ResultTable("SWD (x1e3)", "real-normalized", "per-set")
+            : new ResultTable("SWD (x1e3)", "real-normalized", "per-set", "floor real-norm.", "floor per-set");
+        void Row(string name, Func<MetricsReport, double> real, Func<MetricsReport, double> perSet) =>
+            table.AddRow(floor is null
+                ? [name, ResultTable.Number(real(report), "F2"), ResultTable.Number(perSet(report), "F2")]
+                : [name, ResultTable.Number(real(report), "F2"), ResultTable.Number(perSet(report), "F2"),
+                   ResultTable.Number(real(floor), "F2"), ResultTable.Number(perSet(floor), "F2")]);
+        Row("mean", r => r.SwdRealMean, r => r.SwdMean);
+        int levels = report.SwdPerLevel.Count;
+        for (int l = 0; l < levels; l++)
+        {
+            int level = l;
+            Row(l == levels - 1 ? $"{size >> l} px (coarse)" : $"{size >> l} px", r => r.SwdRealPerLevel[level], r => r.SwdPerLevel[level]);
+        }
+        return table;
+    }
+
+    private static ResultTable Table(MetricsReport report, MetricsReport? floor, double? odeError)
     {
         var table = floor is null ? new ResultTable("metric", "samples") : new ResultTable("metric", "samples", "real floor");
         void Row(string name, Func<MetricsReport, double> value, string format = "F3") =>
             table.AddRow(floor is null
                 ? [name, ResultTable.Number(value(report), format)]
                 : [name, ResultTable.Number(value(report), format), ResultTable.Number(value(floor), format)]);
-        Row("SWD mean (x1e3)", r => r.SwdMean, "F2");
-        for (int l = 0; l < report.SwdPerLevel.Count; l++)
-        {
-            int level = l;
-            Row($"SWD {size >> l} px (x1e3)", r => r.SwdPerLevel[level], "F2");
-        }
         Row("spectrum distance (decades)", r => r.SpectrumDistance);
         Row("seam error (1 = seamless)", r => r.SeamError);
         Row("diversity (vs real)", r => r.Diversity);
