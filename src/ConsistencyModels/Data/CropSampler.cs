@@ -20,17 +20,19 @@ public sealed class CropSampler
     /// <param name="cropSize">Crop side in pixels.</param>
     /// <param name="seed">PRNG seed.</param>
     /// <param name="allowTiledCrops">
-    /// Allow crops larger than a source image (the crop then repeats the tile). Off by default: a crop larger
-    /// than its source shows the same content more than once, which a model would learn as structure.
+    /// Allow crops larger than a source image (the crop then repeats the tile). Default (null): allowed when the
+    /// sources tile (<see cref="TextureDataset.Tiles"/>: a 128² crop of a 64² pattern is that texture as a game shows it,
+    /// repeats included), refused for other images, where a crop larger than its source shows the same content more
+    /// than once across seams, which a model would learn as structure.
     /// </param>
-    /// <exception cref="DataException">An image is smaller than the crop and <paramref name="allowTiledCrops"/> is false.</exception>
-    public CropSampler(TextureDataset dataset, int cropSize, long seed, bool allowTiledCrops = false)
+    /// <exception cref="DataException">An image is smaller than the crop and tiled crops are not allowed.</exception>
+    public CropSampler(TextureDataset dataset, int cropSize, long seed, bool? allowTiledCrops = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         Guard.AtLeast(cropSize, 1, nameof(cropSize));
         if (dataset.Images.Count == 0)
             throw new ArgumentException("dataset must contain at least one image.", nameof(dataset));
-        if (!allowTiledCrops)
+        if (!(allowTiledCrops ?? dataset.Tiles))
             foreach (var img in dataset.Images)
                 if (Math.Min(img.Pixels.Height, img.Pixels.Width) < cropSize)
                     throw new DataException($"Image {img.SourcePath} is {img.Pixels.Width}x{img.Pixels.Height}, smaller than the {cropSize}x{cropSize} crop.", img.SourcePath);
