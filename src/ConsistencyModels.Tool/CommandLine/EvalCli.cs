@@ -29,6 +29,11 @@ internal sealed class EvalCli
     private readonly Option<PrecisionKind?> precision = OptionKit.Choice<PrecisionKind>("--precision",
         "Number format of the network while sampling: fp32 (default, as trained) or bf16 (as the runtime runs on CPUs with native bf16).");
 
+    private readonly Option<string?> classifier = OptionKit.Path("--classifier", "FILE",
+        "Structure classifier (cm train-classifier): report the share of samples it assigns to the class they were asked for, per class and overall, beside real crops and its held-out ceiling.");
+    private readonly Option<string?> pictures = OptionKit.Path("--pictures", "FILE",
+        "Also write a PNG with one row per class: a real crop of the class's texture, then its first generated samples, each tiled 2x2.");
+
     public EvalCli()
     {
         Command = new Command("eval",
@@ -47,6 +52,8 @@ internal sealed class EvalCli
         Command.Add(device);
         Command.Add(precision);
         Command.Add(churn);
+        Command.Add(classifier);
+        Command.Add(pictures);
     }
 
     public Command Command { get; }
@@ -63,6 +70,8 @@ internal sealed class EvalCli
     {
         string? gridPath = result.GetValue(grid);
         if (gridPath is not null) Check.PngFile("--grid", gridPath);
+        string? picturesPath = result.GetValue(pictures);
+        if (picturesPath is not null) Check.PngFile("--pictures", picturesPath);
         return new EvalOptions(
             Model: result.GetValue(model)!,
             Data: result.GetValue(data)!,
@@ -77,6 +86,8 @@ internal sealed class EvalCli
             Seed: result.GetValue(seed),
             Device: result.GetValue(device) ?? ComputeDevice.Cpu,
             Precision: result.GetValue(precision) ?? PrecisionKind.Float32,
-            Churn: ChurnFor(result.GetValue(churn), result.GetValue(sampler)));
+            Churn: ChurnFor(result.GetValue(churn), result.GetValue(sampler)),
+            Classifier: result.GetValue(classifier),
+            Pictures: picturesPath);
     }
 }

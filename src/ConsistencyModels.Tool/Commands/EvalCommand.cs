@@ -18,7 +18,8 @@ namespace ConsistencyModels.Tool.Commands;
 /// <c>cm eval</c>: the metrics of DESIGN.md as a table and JSON. Generates --count samples (classes in turn for a
 /// conditional model) and compares them with as many real crops (<see cref="EvalCrops"/>: fixed seeds, so every
 /// model meets the same real set); --real also scores a second real set (the floor); --teacher adds the ODE error
-/// (<see cref="OdeError"/>).
+/// (<see cref="OdeError"/>); --classifier adds the structure class test (<see cref="StructureClassTest"/>) and --pictures
+/// the per-class pictures (<see cref="ClassPictures"/>).
 /// </summary>
 public static class EvalCommand
 {
@@ -40,6 +41,7 @@ public static class EvalCommand
             InputChecks.RequireFile("--teacher", options.Teacher, "a model trained with cm train-teacher");
         if (options.Json is not null) InputChecks.RequireParentFolder("--json", options.Json);
         if (options.Grid is not null) InputChecks.RequireParentFolder("--grid", options.Grid);
+        if (options.Pictures is not null) InputChecks.RequireParentFolder("--pictures", options.Pictures);
 
         var total = Stopwatch.StartNew();
         var device = ToolDevice.Resolve(options.Device);
@@ -50,6 +52,9 @@ public static class EvalCommand
         var choice = SamplingChoice.Resolve(options.Model, metadata, options.Sampler, options.Steps);
         ModelChecks.Size("--size", options.Size, options.Model, metadata.Config);
         using var teacher = options.Teacher is null ? null : LoadTeacher(options.Teacher, metadata, options.Size, device);
+        using var structure = options.Classifier is null ? null : StructureClassTest.Load(options.Classifier, metadata, options.Model, options.Size, device);
+        if (options.Pictures is not null && metadata.Config.ClassCount == 0)
+            throw new CmException($"--pictures: {options.Model} is unconditional; the per-class pictures need a class-conditional model") { ExitCode = ExitCodes.Failure };
         var dataset = LoadData(options.Data);
 
         progress.Info($"eval: {options.Model} ({ModelDescription.Of(metadata)}), {choice}, {options.Count} samples of {options.Size}², seed {options.Seed}");
@@ -82,6 +87,17 @@ public static class EvalCommand
         progress.Info("computing metrics...");
         var report = MetricsReport.Compute(samples, crops.Reference, crops.Train);
         var floor = crops.Floor is null ? null : MetricsReport.Compute(crops.Floor, crops.Reference, crops.Train);
+        JsonObject? structureJson = null;
+        ResultTable? structureTable = null;
+        if (structure is not null)
+        {
+            progress.Info("structure class test...");
+            var sampleScore = structure.ScoreSamples(samples, labelIds!);
+            var realScore = structure.ScoreReal(crops.Reference, crops.ReferenceLabels, dataset);
+            structureJson = structure.ToJson(sampleScore, realScore, options.Size);
+            structureTable = structure.Table(sampleScore, realScore);
+        }
+        int pictureRows = options.Pictures is null ? 0 : ClassPictures.Write(options.Pictures, samples, labelIds!, ClassChoice.Names(metadata), dataset);
 
         if (options.Grid is not null)
         {
@@ -92,13 +108,16 @@ public static class EvalCommand
         }
 
         var json = ToJson(options, metadata, choice, report, floor, odeError, sampleSeconds, total.Elapsed.TotalSeconds);
+        if (structureJson is not null) json["structure_class"] = structureJson;
         if (options.Json is not null)
             AtomicText.Write(options.Json, json.ToJsonString(JsonOptions) + "\n");
         SwdTable(report, floor, options.Size).Write(progress);
         Table(report, floor, odeError).Write(progress);
+        structureTable?.Write(progress);
         string timing = string.Create(CultureInfo.InvariantCulture,
             $"{choice.Nfe} NFE per sample; sampling {sampleSeconds:F2} s ({1000 * sampleSeconds / options.Count:F1} ms per sample), total {total.Elapsed.TotalSeconds:F1} s");
-        progress.Info(timing + (options.Json is null ? "" : $"; wrote {options.Json}") + (options.Grid is null ? "" : $"; grid {options.Grid}"));
+        progress.Info(timing + (options.Json is null ? "" : $"; wrote {options.Json}") + (options.Grid is null ? "" : $"; grid {options.Grid}")
+            + (options.Pictures is null ? "" : $"; pictures {options.Pictures} ({pictureRows} classes)"));
         return ExitCodes.Ok;
     }
 

@@ -15,6 +15,8 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Device">Compute device.</param>
 /// <param name="Precision">Number format of the network while sampling.</param>
 /// <param name="Churn">S_churn of the stochastic sampler; null = its default.</param>
+/// <param name="Classifier">Structure classifier (cm train-classifier) for the structure class test; null = skip it.</param>
+/// <param name="Pictures">PNG: per class, the real pattern and the first generated samples, each tiled 2×2; null = none.</param>
 public sealed record EvalOptions(
     string Model,
     string Data,
@@ -29,4 +31,6 @@ public sealed record EvalOptions(
     int Seed,
     ComputeDevice Device,
     PrecisionKind Precision = PrecisionKind.Float32,
-    double? Churn = null);
+    double? Churn = null,
+    string? Classifier = null,
+    string? Pictures = null);
