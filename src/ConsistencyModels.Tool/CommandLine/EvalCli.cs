@@ -32,7 +32,7 @@ internal sealed class EvalCli
     private readonly Option<string?> classifier = OptionKit.Path("--classifier", "FILE",
         "Structure classifier (cm train-classifier): report the share of samples it assigns to the class they were asked for, per class and overall, beside real crops and its held-out ceiling.");
     private readonly Option<string?> pictures = OptionKit.Path("--pictures", "FILE",
-        "Also write a PNG with one row per class: a real crop of the class's texture, then its first generated samples, each tiled 2x2.");
+        "Also write a PNG with one row per class: a real crop of the class's texture, then its first generated samples, each tiled 2x2 (more than 10 classes: FILE-1.png, FILE-2.png, ...).");
 
     public EvalCli()
     {

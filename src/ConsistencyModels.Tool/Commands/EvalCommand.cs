@@ -58,7 +58,9 @@ public static class EvalCommand
         var dataset = LoadData(options.Data);
 
         progress.Info($"eval: {options.Model} ({ModelDescription.Of(metadata)}), {choice}, {options.Count} samples of {options.Size}², seed {options.Seed}");
-        using var crops = EvalCrops.Draw(dataset, options.Size, options.Count, options.Real);
+        // Class-balanced real sets when the model's classes are the data's (same names, same order), as the samples are.
+        bool balanced = metadata.Config.ClassCount > 1 && ClassChoice.Names(metadata).SequenceEqual(dataset.ClassNames);
+        using var crops = EvalCrops.Draw(dataset, options.Size, options.Count, options.Real, balanced);
         if (crops.Tiled)
             progress.Info($"note: --size {options.Size} exceeds the smallest image ({dataset.MinSide} px): real crops repeat their tile");
         var labelIds = ClassChoice.Labels(metadata, options.Model, null, options.Count);
@@ -97,7 +99,7 @@ public static class EvalCommand
             structureJson = structure.ToJson(sampleScore, realScore, options.Size);
             structureTable = structure.Table(sampleScore, realScore);
         }
-        int pictureRows = options.Pictures is null ? 0 : ClassPictures.Write(options.Pictures, samples, labelIds!, ClassChoice.Names(metadata), dataset);
+        var pictures = options.Pictures is null ? default : ClassPictures.Write(options.Pictures, samples, labelIds!, ClassChoice.Names(metadata), dataset);
 
         if (options.Grid is not null)
         {
@@ -108,6 +110,7 @@ public static class EvalCommand
         }
 
         var json = ToJson(options, metadata, choice, report, floor, odeError, sampleSeconds, total.Elapsed.TotalSeconds);
+        json["real_crops"] = balanced ? "class-balanced: crop i shows class i mod K, as the samples" : "images drawn uniformly";
         if (structureJson is not null) json["structure_class"] = structureJson;
         if (options.Json is not null)
             AtomicText.Write(options.Json, json.ToJsonString(JsonOptions) + "\n");
@@ -117,7 +120,7 @@ public static class EvalCommand
         string timing = string.Create(CultureInfo.InvariantCulture,
             $"{choice.Nfe} NFE per sample; sampling {sampleSeconds:F2} s ({1000 * sampleSeconds / options.Count:F1} ms per sample), total {total.Elapsed.TotalSeconds:F1} s");
         progress.Info(timing + (options.Json is null ? "" : $"; wrote {options.Json}") + (options.Grid is null ? "" : $"; grid {options.Grid}")
-            + (options.Pictures is null ? "" : $"; pictures {options.Pictures} ({pictureRows} classes)"));
+            + (options.Pictures is null ? "" : $"; pictures {string.Join(", ", pictures.Files)} ({pictures.Classes} classes)"));
         return ExitCodes.Ok;
     }
 

@@ -45,11 +45,19 @@ internal sealed class EvalCrops : IDisposable
     /// <summary>Whether crops had to be larger than some source image (they then repeat the tile).</summary>
     public bool Tiled { get; }
 
-    /// <summary>Draws the sets from <paramref name="dataset"/>.</summary>
-    public static EvalCrops Draw(TextureDataset dataset, int size, int count, bool floor)
+    /// <summary>
+    /// Draws the sets from <paramref name="dataset"/>. With <paramref name="classBalanced"/> (a conditional model evaluated
+    /// on its own data) crop i shows class i mod K, the order the samples are asked for, so the real sets and the samples
+    /// hold the same class mix; otherwise images are drawn uniformly.
+    /// </summary>
+    public static EvalCrops Draw(TextureDataset dataset, int size, int count, bool floor, bool classBalanced = false)
     {
         bool tiled = size > dataset.MinSide;
-        (Tensor Images, Tensor Labels) Draw(long seed) => new CropSampler(dataset, size, seed, allowTiledCrops: tiled).Sample(count);
+        (Tensor Images, Tensor Labels) Draw(long seed)
+        {
+            var sampler = new CropSampler(dataset, size, seed, allowTiledCrops: tiled);
+            return classBalanced ? sampler.SampleClassBalanced(count) : sampler.Sample(count);
+        }
         Tensor Crops(long seed)
         {
             var (images, labels) = Draw(seed);
