@@ -27,7 +27,8 @@ internal sealed class TrainClassifierCli
     {
         Command = new Command("train-classifier",
             "Train the structure class test's classifier: a small CNN on grayscale real crops, each standardized to zero mean and unit "
-            + "variance so colour and contrast cannot give the answer; reports its accuracy on held-out real crops (the ceiling). "
+            + "variance so colour and contrast cannot give the answer, with an extra class \"(no structure)\" learned from phase-randomized "
+            + "crops (each texture's spectrum without its shapes); reports its accuracy on held-out real crops (the ceiling). "
             + "Use it with cm eval --classifier FILE.");
         Command.Add(data);
         Command.Add(output);

@@ -95,8 +95,9 @@ internal sealed class StructureClassTest : IDisposable
         ["samples"] = samples.ToJsonObject(),
         ["real"] = real.ToJsonObject(),
         ["ceiling"] = Metadata.HeldOutAccuracy,
+        ["phase_randomized_rejected"] = Metadata.PhaseRandomizedRejected,
         ["ceiling_per_class"] = new JsonObject(Metadata.HeldOutPerClass.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
-        ["description"] = "share of images the structure classifier (gray, per-crop standardized input) assigns to the class they were asked for (samples) or come from (real crops); ceiling: held-out real crops at the classifier's crop size",
+        ["description"] = "share of images the structure classifier (gray, per-crop standardized input) assigns to the class they were asked for (samples) or come from (real crops); no_structure: share assigned to the extra class trained on phase-randomized real crops (right spectrum, no shapes); ceiling: held-out real crops at the classifier's crop size",
     };
 
     /// <summary>The table: one row per class the samples were asked for, then overall and the worst class.</summary>
@@ -114,6 +115,8 @@ internal sealed class StructureClassTest : IDisposable
         }
         table.AddRow("overall", Share(samples.Overall), Share(real.Overall), Share(Metadata.HeldOutAccuracy));
         table.AddRow("worst class", Share(samples.Worst), Share(real.Worst), Share(Metadata.HeldOutPerClass.Values.DefaultIfEmpty(double.NaN).Min()));
+        table.AddRow("assigned to " + StructureClassifierConfig.NoStructureName, Share(samples.NoStructureShare), Share(real.NoStructureShare),
+            "-");
         return table;
     }
 

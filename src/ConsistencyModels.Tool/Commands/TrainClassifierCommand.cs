@@ -57,7 +57,9 @@ public static class TrainClassifierCommand
         table.AddRow("overall (ceiling)", ResultTable.Number(metadata.HeldOutAccuracy, "P1"));
         table.Write(progress);
         progress.Info(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {options.Out}: held-out accuracy {metadata.HeldOutAccuracy:P1} on {metadata.HeldOutCount} real crops, final loss {metadata.FinalLoss:F3}, {metadata.TrainSeconds:F0} s"));
+            $"wrote {options.Out}: held-out accuracy {metadata.HeldOutAccuracy:P1} on {metadata.HeldOutCount} real crops; " +
+            $"{metadata.PhaseRandomizedRejected:P1} of their phase-randomized copies assigned to {StructureClassifierConfig.NoStructureName}; " +
+            $"final loss {metadata.FinalLoss:F3}, {metadata.TrainSeconds:F0} s"));
         return ExitCodes.Ok;
     }
 

@@ -61,13 +61,15 @@ public class StructureClassCommandTests : SingleThreadFixture
         var r = CliHarness.RunReal("eval", "--model", model, "--data", data, "--count", "6", "--size", "32", "--json", json,
             "--classifier", classifier, "--pictures", pictures);
         Assert.That(r.ExitCode, Is.EqualTo(0), r.Stderr + r.Stdout);
-        Assert.That(r.Stdout, Does.Contain("structure class test").And.Contain("worst class"));
+        Assert.That(r.Stdout, Does.Contain("structure class test").And.Contain("worst class").And.Contain("(no structure)"));
         Assert.That(r.Stdout, Does.Contain("real-normalized").And.Contain("32 px").And.Contain("(coarse)"));
 
         var s = JsonNode.Parse(File.ReadAllText(json))!["structure_class"]!;
         Assert.That((string)s["classifier"]!, Is.EqualTo(classifier));
         var samples = s["samples"]!;
         Assert.That((double)samples["overall"]!, Is.InRange(0.0, 1.0));
+        Assert.That((double)samples["no_structure"]! + (double)samples["overall"]!, Is.InRange(0.0, 1.0));
+        Assert.That((double)s["phase_randomized_rejected"]!, Is.InRange(0.0, 1.0));
         Assert.That((int)samples["counts"]!["brick"]! + (int)samples["counts"]!["grass"]!, Is.EqualTo(6), "every sample scored, classes in turn");
         Assert.That((int)s["real"]!["counts"]!["brick"]! + (int)s["real"]!["counts"]!["grass"]!, Is.EqualTo(6));
         Assert.That((double)s["ceiling"]!, Is.EqualTo(StructureClassifierFile.Load(classifier).Metadata.HeldOutAccuracy));

@@ -8,7 +8,8 @@ namespace ConsistencyModels.Metrics.Structure;
 /// <summary>
 /// A small CNN that names the class of a texture from its shapes alone: input is <see cref="StructurePreprocessing"/>'s
 /// standardized gray image; a 3×3 stem, then stages of (stride-2 3×3 conv, 3×3 conv), each conv followed by GroupNorm
-/// and SiLU, global average pooling and a linear layer. Fully convolutional, so any image size that survives the
+/// and SiLU, global average pooling and a linear layer with one output per class plus "no structure"
+/// (<see cref="StructureClassifierConfig.NoStructureIndex"/>). Fully convolutional, so any image size that survives the
 /// stages can be scored (the pooled features do not depend on the count of positions).
 /// </summary>
 public sealed class StructureClassifier : nn.Module<Tensor, Tensor>
@@ -39,18 +40,19 @@ public sealed class StructureClassifier : nn.Module<Tensor, Tensor>
             ch = config.StageChannels[s];
         }
         features = nn.Sequential(layers);
-        head = nn.Linear(ch, config.ClassNames.Length);
+        head = nn.Linear(ch, config.ClassNames.Length + 1); // + "no structure"
         RegisterComponents();
     }
 
     /// <summary>The configuration it was built from.</summary>
     public StructureClassifierConfig Config { get; }
 
-    /// <summary>Logits [N, classes] of preprocessed images [N, 1, h, w].</summary>
+    /// <summary>Logits [N, classes + 1] of preprocessed images [N, 1, h, w] (the last is "no structure").</summary>
     public override Tensor forward(Tensor input) => head.forward(features.forward(input).mean([2, 3]));
 
     /// <summary>
-    /// The predicted class of each image [N, 3, H, W] in [-1, 1] (preprocessed here), in batches; returns int64 [N] on the CPU.
+    /// The predicted class of each image [N, 3, H, W] in [-1, 1] (preprocessed here), in batches; returns int64 [N] on the CPU
+    /// (<see cref="StructureClassifierConfig.NoStructureIndex"/> for "no structure").
     /// Runs in eval mode without gradients and restores the training flag.
     /// </summary>
     public Tensor Predict(Tensor images, int batchSize = 64)

@@ -3,8 +3,18 @@ namespace ConsistencyModels.Metrics.Structure;
 /// <summary>Architecture and input of a <see cref="StructureClassifier"/> (JSON-serializable).</summary>
 public sealed record StructureClassifierConfig
 {
-    /// <summary>Class names; the output index is the class.</summary>
+    /// <summary>Name of the extra output for images without the shapes of any class (<see cref="NoStructureIndex"/>).</summary>
+    public const string NoStructureName = "(no structure)";
+
+    /// <summary>Class names; the output index is the class. One more output, <see cref="NoStructureIndex"/>, follows them.</summary>
     public required string[] ClassNames { get; init; }
+
+    /// <summary>
+    /// The output index of "no structure": trained on phase-randomized real crops (each class's spectrum, no shapes), so
+    /// a sample with the right grain and colours but none of the shapes is not counted as its class by elimination.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int NoStructureIndex => ClassNames.Length;
 
     /// <summary>Side of the real crops it was trained on, in pixels of the texture (before downsampling).</summary>
     public int CropSize { get; init; } = 128;

@@ -45,6 +45,9 @@ public sealed record StructureClassifierMetadata
     /// <summary>Held-out accuracy per class name.</summary>
     public Dictionary<string, double> HeldOutPerClass { get; init; } = [];
 
+    /// <summary>Share of phase-randomized held-out crops (each class's spectrum, no shapes) assigned to "no structure".</summary>
+    public double PhaseRandomizedRejected { get; init; }
+
     /// <summary>Mean training loss over the last 50 steps.</summary>
     public double FinalLoss { get; init; }
 

@@ -9,8 +9,9 @@ namespace ConsistencyModels.Metrics.Structure;
 
 /// <summary>
 /// Trains a <see cref="StructureClassifier"/> on random real crops of a <see cref="TextureDataset"/> (one class per
-/// pattern or class folder; wrap-around crops with flips and quarter turns), then scores crops drawn with another seed
-/// (the held-out ceiling). Deterministic for a seed on one thread count.
+/// pattern or class folder; wrap-around crops with flips and quarter turns) plus, as "no structure", phase-randomized
+/// copies of a quarter of each batch (the same spectrum without the shapes), then scores crops drawn with another seed
+/// (the held-out ceiling) and phase-randomized held-out crops. Deterministic for a seed on one thread count.
 /// </summary>
 public static class StructureClassifierTraining
 {
@@ -50,6 +51,9 @@ public static class StructureClassifierTraining
             classifier.to(device);
             classifier.train();
             var sampler = new CropSampler(dataset, options.CropSize, options.Seed);
+            using var phaseNoise = new Generator(unchecked((ulong)options.Seed ^ 0x9A5EUL));
+            int unstructured = Math.Max(1, options.BatchSize / 4);
+            using var noStructure = ((long)config.NoStructureIndex).ToScalar();
             var recent = new Queue<double>();
             using var adam = new ClassifierAdam(classifier.parameters());
             for (int step = 0; step < options.Iterations; step++)
@@ -57,8 +61,12 @@ public static class StructureClassifierTraining
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var (images, labels) = sampler.Sample(options.BatchSize);
-                var input = StructurePreprocessing.Apply(images.to(device), options.Downsample);
-                var loss = F.cross_entropy(classifier.forward(input), labels.to(device));
+                var real = StructurePreprocessing.Apply(images.to(device), options.Downsample);
+                var shuffled = StructurePreprocessing.PhaseRandomized(real.narrow(0, 0, unstructured), phaseNoise);
+                var input = torch.cat([real, shuffled], 0);
+                var none = torch.full([unstructured], noStructure, dtype: int64);
+                var target = torch.cat([labels, none], 0).to(device);
+                var loss = F.cross_entropy(classifier.forward(input), target);
                 double value = loss.item<float>();
                 if (!double.IsFinite(value))
                     throw new TrainingDivergedException(step, "classifier loss", null);
@@ -71,6 +79,7 @@ public static class StructureClassifierTraining
             }
             classifier.eval();
             var heldOut = HeldOut(classifier, dataset, options.CropSize, options.HeldOutCount, options.Seed);
+            double rejected = PhaseRandomizedRejected(classifier, dataset, options.CropSize, options.HeldOutCount, options.Seed);
             var metadata = new StructureClassifierMetadata
             {
                 Config = config,
@@ -83,6 +92,7 @@ public static class StructureClassifierTraining
                 HeldOutAccuracy = heldOut.Overall,
                 HeldOutPerClass = config.ClassNames.Select((n, i) => (n, i)).Where(p => heldOut.Counts[p.i] > 0)
                     .ToDictionary(p => p.n, p => heldOut.PerClass[p.i]),
+                PhaseRandomizedRejected = rejected,
                 FinalLoss = recent.Average(),
                 TrainSeconds = clock.Elapsed.TotalSeconds,
             };
@@ -104,6 +114,31 @@ public static class StructureClassifierTraining
         using (images)
         using (labels)
             return StructureScore.Compute(classifier, images, labels);
+    }
+
+    /// <summary>Share of phase-randomized held-out crops that the classifier assigns to "no structure".</summary>
+    public static double PhaseRandomizedRejected(StructureClassifier classifier, TextureDataset dataset, int cropSize, int count, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        ArgumentNullException.ThrowIfNull(dataset);
+        using var scope = torch.NewDisposeScope();
+        using var noise = new Generator(unchecked((ulong)(seed ^ HeldOutSeed) ^ 0x9A5EUL));
+        var (images, _) = new CropSampler(dataset, cropSize, seed ^ HeldOutSeed).Sample(count);
+        bool wasTraining = classifier.training;
+        classifier.eval();
+        using var noGrad = torch.no_grad();
+        var device = classifier.parameters().First().device;
+        int none = 0;
+        for (int start = 0; start < count; start += 64)
+        {
+            using var batchScope = torch.NewDisposeScope();
+            var batch = images.narrow(0, start, Math.Min(64, count - start)).to(device);
+            var shuffled = StructurePreprocessing.PhaseRandomized(StructurePreprocessing.Apply(batch, classifier.Config.Downsample), noise);
+            var predicted = classifier.forward(shuffled).argmax(1).cpu().data<long>().ToArray();
+            none += predicted.Count(p => p == classifier.Config.NoStructureIndex);
+        }
+        if (wasTraining) classifier.train();
+        return (double)none / count;
     }
 
     /// <summary>Linear warm-up to the peak, then cosine decay to 0 at the last step.</summary>

@@ -10,8 +10,12 @@ namespace ConsistencyModels.Metrics.Structure;
 /// <param name="ClassNames">The classifier's class names.</param>
 /// <param name="Correct">Correctly assigned images per class.</param>
 /// <param name="Counts">Images per class (0 where a class was not asked for).</param>
-public sealed record StructureScore(IReadOnlyList<string> ClassNames, IReadOnlyList<int> Correct, IReadOnlyList<int> Counts)
+/// <param name="NoStructure">Images per class that the classifier assigned to "no structure".</param>
+public sealed record StructureScore(IReadOnlyList<string> ClassNames, IReadOnlyList<int> Correct, IReadOnlyList<int> Counts, IReadOnlyList<int> NoStructure)
 {
+    /// <summary>Share of all images assigned to "no structure" (the right spectrum, none of the shapes).</summary>
+    public double NoStructureShare => Counts.Sum() == 0 ? double.NaN : (double)NoStructure.Sum() / Counts.Sum();
+
     /// <summary>Share of all images assigned to their class.</summary>
     public double Overall => Counts.Sum() == 0 ? double.NaN : (double)Correct.Sum() / Counts.Sum();
 
@@ -21,7 +25,10 @@ public sealed record StructureScore(IReadOnlyList<string> ClassNames, IReadOnlyL
     /// <summary>The lowest per-class share over the classes that have images.</summary>
     public double Worst => PerClass.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
 
-    /// <summary>Scores predicted classes [N] against the expected ones [N] (both int64 indices into <paramref name="classNames"/>).</summary>
+    /// <summary>
+    /// Scores predicted classes [N] against the expected ones [N] (int64 indices into <paramref name="classNames"/>; a
+    /// prediction of <paramref name="classNames"/>.Count is "no structure").
+    /// </summary>
     public static StructureScore FromPredictions(IReadOnlyList<string> classNames, Tensor predicted, Tensor expected)
     {
         ArgumentNullException.ThrowIfNull(classNames);
@@ -32,14 +39,16 @@ public sealed record StructureScore(IReadOnlyList<string> ClassNames, IReadOnlyL
         var e = expected.cpu().to(int64).data<long>().ToArray();
         var correct = new int[classNames.Count];
         var counts = new int[classNames.Count];
+        var none = new int[classNames.Count];
         for (int i = 0; i < e.Length; i++)
         {
             if (e[i] < 0 || e[i] >= classNames.Count)
                 throw new ArgumentException($"expected class {e[i]} is outside the classifier's {classNames.Count} classes.", nameof(expected));
             counts[e[i]]++;
             if (p[i] == e[i]) correct[e[i]]++;
+            if (p[i] == classNames.Count) none[e[i]]++;
         }
-        return new StructureScore(classNames.ToArray(), correct, counts);
+        return new StructureScore(classNames.ToArray(), correct, counts, none);
     }
 
     /// <summary>Classifies <paramref name="images"/> [N, 3, H, W] in [-1, 1] and scores them against <paramref name="expected"/> [N].</summary>
@@ -50,7 +59,7 @@ public sealed record StructureScore(IReadOnlyList<string> ClassNames, IReadOnlyL
         return FromPredictions(classifier.Config.ClassNames, predicted, expected);
     }
 
-    /// <summary>JSON: overall, worst, per_class {name: share}, counts {name: n} (classes without images left out).</summary>
+    /// <summary>JSON: overall, worst, no_structure (share), per_class {name: share}, counts {name: n} (classes without images left out).</summary>
     public JsonObject ToJsonObject()
     {
         var perClass = new JsonObject();
@@ -66,6 +75,7 @@ public sealed record StructureScore(IReadOnlyList<string> ClassNames, IReadOnlyL
         {
             ["overall"] = Finite(Overall),
             ["worst"] = Finite(Worst),
+            ["no_structure"] = Finite(NoStructureShare),
             ["per_class"] = perClass,
             ["counts"] = counts,
         };

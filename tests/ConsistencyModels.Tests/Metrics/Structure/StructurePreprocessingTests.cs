@@ -60,4 +60,23 @@ public class StructurePreprocessingTests
         Assert.That(z.abs().max().item<float>(), Is.EqualTo(0).Within(1e-6));
         Assert.Throws<ArgumentException>(() => StructurePreprocessing.Apply(torch.zeros(1, 3, 5, 4), 2));
     }
+
+    [Test]
+    public void PhaseRandomizationKeepsThePowerSpectrumAndDestroysTheShapes()
+    {
+        using var scope = torch.NewDisposeScope();
+        // Vertical stripes: all power in one horizontal frequency; any phase change keeps it there but moves the edges.
+        var stripes = torch.tensor(Enumerable.Range(0, 16 * 16).Select(i => (i % 16) / 4 % 2 == 0 ? 1f : -1f).ToArray(), new long[] { 1, 1, 16, 16 });
+        using var gen = new Generator(8);
+        var x = StructurePreprocessing.Apply(torch.rand([3, 3, 32, 32], generator: gen), 2);
+        var y = StructurePreprocessing.PhaseRandomized(x, gen);
+        Assert.That(y.shape, Is.EqualTo(x.shape));
+        Assert.That(y.mean([1, 2, 3]).abs().max().item<float>(), Is.LessThan(1e-5));
+        var px = torch.fft.fft2(x).abs();
+        var py = torch.fft.fft2(y).abs();
+        Assert.That(py.allclose(px, 1e-3, 1e-3), Is.True, "same amplitude spectrum");
+        Assert.That(y.allclose(x, 0, 0.1), Is.False, "different image");
+        var s = StructurePreprocessing.PhaseRandomized(stripes, gen);
+        Assert.That(torch.fft.fft2(s).abs().allclose(torch.fft.fft2(stripes).abs(), 1e-3, 1e-3), Is.True);
+    }
 }
