@@ -34,6 +34,9 @@ internal sealed class EvalCli
     private readonly Option<string?> pictures = OptionKit.Path("--pictures", "FILE",
         "Also write a PNG with one row per class: a real crop of the class's texture, then its first generated samples, each tiled 2x2 (more than 10 classes: FILE-1.png, FILE-2.png, ...).");
 
+    private readonly Option<bool> uniformReal = OptionKit.Flag("--uniform-real",
+        "Draw the real crops uniformly over the images, as cm eval did before 2026-12-01 (reproduces older tables). Default for a class-conditional model on its own data: class-balanced, crop i from class i mod K like the samples.");
+
     public EvalCli()
     {
         Command = new Command("eval",
@@ -54,6 +57,7 @@ internal sealed class EvalCli
         Command.Add(churn);
         Command.Add(classifier);
         Command.Add(pictures);
+        Command.Add(uniformReal);
     }
 
     public Command Command { get; }
@@ -88,6 +92,7 @@ internal sealed class EvalCli
             Precision: result.GetValue(precision) ?? PrecisionKind.Float32,
             Churn: ChurnFor(result.GetValue(churn), result.GetValue(sampler)),
             Classifier: result.GetValue(classifier),
-            Pictures: picturesPath);
+            Pictures: picturesPath,
+            UniformReal: result.GetValue(uniformReal));
     }
 }

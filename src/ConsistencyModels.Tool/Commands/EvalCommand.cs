@@ -59,7 +59,8 @@ public static class EvalCommand
 
         progress.Info($"eval: {options.Model} ({ModelDescription.Of(metadata)}), {choice}, {options.Count} samples of {options.Size}², seed {options.Seed}");
         // Class-balanced real sets when the model's classes are the data's (same names, same order), as the samples are.
-        bool balanced = metadata.Config.ClassCount > 1 && ClassChoice.Names(metadata).SequenceEqual(dataset.ClassNames);
+        // --uniform-real: as before 2026-12-01.
+        bool balanced = !options.UniformReal && metadata.Config.ClassCount > 1 && ClassChoice.Names(metadata).SequenceEqual(dataset.ClassNames);
         using var crops = EvalCrops.Draw(dataset, options.Size, options.Count, options.Real, balanced);
         if (crops.Tiled)
             progress.Info($"note: --size {options.Size} exceeds the smallest image ({dataset.MinSide} px): real crops repeat their tile");

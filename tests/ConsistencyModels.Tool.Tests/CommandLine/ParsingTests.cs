@@ -43,6 +43,8 @@ public class ParsingTests
         var none = Parse<EvalOptions>("eval", "--model", "m", "--data", "d");
         Assert.That(none.Classifier, Is.Null);
         Assert.That(none.Pictures, Is.Null);
+        Assert.That(none.UniformReal, Is.False);
+        Assert.That(Parse<EvalOptions>("eval", "--model", "m", "--data", "d", "--uniform-real").UniformReal, Is.True);
     }
 
     [Test]

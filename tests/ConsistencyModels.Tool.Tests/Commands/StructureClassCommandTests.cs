@@ -64,7 +64,10 @@ public class StructureClassCommandTests : SingleThreadFixture
         Assert.That(r.Stdout, Does.Contain("structure class test").And.Contain("worst class").And.Contain("(no structure)"));
         Assert.That(r.Stdout, Does.Contain("real-normalized").And.Contain("32 px").And.Contain("(coarse)"));
 
-        var s = JsonNode.Parse(File.ReadAllText(json))!["structure_class"]!;
+        var root = JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.That((string)root["real_crops"]!, Does.StartWith("class-balanced"), "the model's classes are the data's");
+        Assert.That((int)root["structure_class"]!["real"]!["counts"]!["brick"]!, Is.EqualTo(3), "3 of 6 balanced real crops per class");
+        var s = root["structure_class"]!;
         Assert.That((string)s["classifier"]!, Is.EqualTo(classifier));
         var samples = s["samples"]!;
         Assert.That((double)samples["overall"]!, Is.InRange(0.0, 1.0));
