@@ -34,7 +34,7 @@ public static class StructureClassifierFile
             tensors[name] = t.detach().cpu();
         Safetensors.Save(path, tensors, new Dictionary<string, string> { [MetadataKey] = json });
         string tmp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!, $".{Path.GetFileName(jsonPath)}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(tmp, json + "\n", Encoding.UTF8);
+        File.WriteAllText(tmp, json + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         File.Move(tmp, jsonPath, overwrite: true);
     }
 

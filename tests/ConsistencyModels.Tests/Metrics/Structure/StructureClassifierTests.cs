@@ -71,7 +71,7 @@ public class StructureClassifierTests
         var meta = new StructureClassifierMetadata { Config = config, Iterations = 7, HeldOutAccuracy = 0.5, HeldOutPerClass = new() { ["a"] = 1.0 } };
         string path = Path.Combine(_dir, "c.safetensors");
         StructureClassifierFile.Save(path, classifier, meta);
-        Assert.That(File.Exists(Path.Combine(_dir, "c.json")), Is.True);
+        Assert.That(File.ReadAllBytes(Path.Combine(_dir, "c.json"))[0], Is.EqualTo((byte)'{'), "plain UTF-8 JSON, no byte-order mark");
         Assert.That(Directory.GetFiles(_dir).Where(f => f.EndsWith(".tmp")), Is.Empty);
 
         using var gen = new Generator(6);
