@@ -60,6 +60,7 @@ internal static class Cli
         var eval = new EvalCli();
         var dataFetch = new DataFetchCli();
         var bench = new BenchCli();
+        var trainClassifier = new TrainClassifierCli();
 
         var h = settings.Handlers;
         var token = settings.Cancellation;
@@ -69,6 +70,7 @@ internal static class Cli
         Bind(eval.Command, settings, stdout, r => eval.Bind(r), (o, p) => h.Eval(o, p, token));
         Bind(dataFetch.GimpPatterns, settings, stdout, r => dataFetch.Bind(r), (o, p) => h.DataFetch(o, p, token));
         Bind(bench.Command, settings, stdout, r => bench.Bind(r), (o, p) => h.Bench(o, p, token));
+        Bind(trainClassifier.Command, settings, stdout, r => trainClassifier.Bind(r), (o, p) => h.TrainClassifier(o, p, token));
 
         root.Add(trainTeacher.Command);
         root.Add(distill.Command);
@@ -76,6 +78,7 @@ internal static class Cli
         root.Add(eval.Command);
         root.Add(dataFetch.Command);
         root.Add(bench.Command);
+        root.Add(trainClassifier.Command);
         return root;
     }
 

@@ -52,5 +52,6 @@ internal sealed class RecordingHandlers : ICommandHandlers
     public int Sample(SampleOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
     public int Eval(EvalOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
     public int DataFetch(DataFetchOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
+    public int TrainClassifier(TrainClassifierOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
     public int Bench(BenchOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
 }

@@ -16,7 +16,7 @@ internal sealed class EvalCli
     private readonly Option<int> count = OptionKit.Int("--count", "Number of generated samples and of real crops.", 256);
     private readonly Option<int> size = OptionKit.Int("--size", "Sample and crop size in pixels.", 64);
     private readonly Option<string?> json = OptionKit.Path("--json", "FILE",
-        "Write the results as JSON (swd_mean, swd_per_level, spectrum_distance, seam_error, diversity, nearest_crop, nfe, ...).");
+        "Write the results as JSON (swd_real_mean, swd_real_per_level, swd_real_coarse: real-normalized SWD; swd_mean, swd_per_level: per-set SWD as in older tables; spectrum_distance, seam_error, diversity, nearest_crop, nfe, ...).");
     private readonly Option<string?> grid = OptionKit.Path("--grid", "FILE", "Also write the evaluated samples as a PNG grid.");
     private readonly Option<string?> teacher = OptionKit.Path("--teacher", "FILE",
         "Teacher model: also measure the ODE error E = |f(x_T) - teacher ODE solution(x_T)| (the Direct CD comparison).");
@@ -29,10 +29,18 @@ internal sealed class EvalCli
     private readonly Option<PrecisionKind?> precision = OptionKit.Choice<PrecisionKind>("--precision",
         "Number format of the network while sampling: fp32 (default, as trained) or bf16 (as the runtime runs on CPUs with native bf16).");
 
+    private readonly Option<string?> classifier = OptionKit.Path("--classifier", "FILE",
+        "Structure classifier (cm train-classifier): report the share of samples it assigns to the class they were asked for, per class and overall, beside real crops and its held-out ceiling.");
+    private readonly Option<string?> pictures = OptionKit.Path("--pictures", "FILE",
+        "Also write a PNG with one row per class: a real crop of the class's texture, then its first generated samples, each tiled 2x2 (more than 10 classes: FILE-1.png, FILE-2.png, ...).");
+
+    private readonly Option<bool> uniformReal = OptionKit.Flag("--uniform-real",
+        "Draw the real crops uniformly over the images, as cm eval did before 2026-12-01 (reproduces older tables). Default for a class-conditional model on its own data: class-balanced, crop i from class i mod K like the samples.");
+
     public EvalCli()
     {
         Command = new Command("eval",
-            "Score a model against real crops: SWD on Laplacian-pyramid patches (per level and mean), power-spectrum distance, seam error, diversity, nearest-training-crop distance; printed as a table.");
+            "Score a model against real crops: SWD on Laplacian-pyramid patches (per level, coarsest level and mean; real-normalized and per-set), power-spectrum distance, seam error, diversity, nearest-training-crop distance; printed as a table.");
         Command.Add(model);
         Command.Add(data);
         Command.Add(steps);
@@ -47,6 +55,9 @@ internal sealed class EvalCli
         Command.Add(device);
         Command.Add(precision);
         Command.Add(churn);
+        Command.Add(classifier);
+        Command.Add(pictures);
+        Command.Add(uniformReal);
     }
 
     public Command Command { get; }
@@ -63,6 +74,8 @@ internal sealed class EvalCli
     {
         string? gridPath = result.GetValue(grid);
         if (gridPath is not null) Check.PngFile("--grid", gridPath);
+        string? picturesPath = result.GetValue(pictures);
+        if (picturesPath is not null) Check.PngFile("--pictures", picturesPath);
         return new EvalOptions(
             Model: result.GetValue(model)!,
             Data: result.GetValue(data)!,
@@ -77,6 +90,9 @@ internal sealed class EvalCli
             Seed: result.GetValue(seed),
             Device: result.GetValue(device) ?? ComputeDevice.Cpu,
             Precision: result.GetValue(precision) ?? PrecisionKind.Float32,
-            Churn: ChurnFor(result.GetValue(churn), result.GetValue(sampler)));
+            Churn: ChurnFor(result.GetValue(churn), result.GetValue(sampler)),
+            Classifier: result.GetValue(classifier),
+            Pictures: picturesPath,
+            UniformReal: result.GetValue(uniformReal));
     }
 }

@@ -27,6 +27,10 @@ public sealed class CommandHandlers : ICommandHandlers
         DataFetchCommand.Run(options, progress, cancellation);
 
     /// <inheritdoc />
+    public int TrainClassifier(TrainClassifierOptions options, IProgressReporter progress, CancellationToken cancellation) =>
+        TrainClassifierCommand.Run(options, progress, cancellation);
+
+    /// <inheritdoc />
     public int Bench(BenchOptions options, IProgressReporter progress, CancellationToken cancellation) =>
         BenchCommand.Run(options, progress, cancellation);
 }

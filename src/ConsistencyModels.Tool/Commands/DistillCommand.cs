@@ -223,7 +223,7 @@ public static class DistillCommand
             using var scope = NewDisposeScope();
             var m = metadata with { MultistepTaus = new[] { tau } };
             var samples = Sampling.ModelSampler.Generate(model, m, LibSampler.Consistency, 2, count, crop, crop, labels, seed);
-            return SlicedWasserstein.Compute(samples.cpu(), realImages, swd).Mean;
+            return SlicedWasserstein.Compute(samples.cpu(), realImages, swd).PerSet.Mean; // the per-set SWD, as when v1 was made
         }, 40, metadata.SigmaMin, metadata.SigmaMax, metadata.Rho);
         progress.Info($"2-step τ search: index {result.Index} of 40, τ = {result.Tau:G4} (SWD {result.Metric:F2}, {result.Evaluations} evaluations)");
         return result.Tau;

@@ -18,7 +18,8 @@ namespace ConsistencyModels.Tool.Commands;
 /// <c>cm eval</c>: the metrics of DESIGN.md as a table and JSON. Generates --count samples (classes in turn for a
 /// conditional model) and compares them with as many real crops (<see cref="EvalCrops"/>: fixed seeds, so every
 /// model meets the same real set); --real also scores a second real set (the floor); --teacher adds the ODE error
-/// (<see cref="OdeError"/>).
+/// (<see cref="OdeError"/>); --classifier adds the structure class test (<see cref="StructureClassTest"/>) and --pictures
+/// the per-class pictures (<see cref="ClassPictures"/>).
 /// </summary>
 public static class EvalCommand
 {
@@ -40,6 +41,7 @@ public static class EvalCommand
             InputChecks.RequireFile("--teacher", options.Teacher, "a model trained with cm train-teacher");
         if (options.Json is not null) InputChecks.RequireParentFolder("--json", options.Json);
         if (options.Grid is not null) InputChecks.RequireParentFolder("--grid", options.Grid);
+        if (options.Pictures is not null) InputChecks.RequireParentFolder("--pictures", options.Pictures);
 
         var total = Stopwatch.StartNew();
         var device = ToolDevice.Resolve(options.Device);
@@ -53,10 +55,16 @@ public static class EvalCommand
         MemoryBudget.Check("--size", options.Size, Math.Min(options.Count, SampleCommand.BatchSize), metadata.Config,
             heldImages: options.Count * (4 + (options.Real ? 1 : 0) + (options.Teacher is null ? 0 : 1)));
         using var teacher = options.Teacher is null ? null : LoadTeacher(options.Teacher, metadata, options.Size, device);
+        using var structure = options.Classifier is null ? null : StructureClassTest.Load(options.Classifier, metadata, options.Model, options.Size, device);
+        if (options.Pictures is not null && metadata.Config.ClassCount == 0)
+            throw new CmException($"--pictures: {options.Model} is unconditional; the per-class pictures need a class-conditional model") { ExitCode = ExitCodes.Failure };
         var dataset = LoadData(options.Data);
 
         progress.Info($"eval: {options.Model} ({ModelDescription.Of(metadata)}), {choice}, {options.Count} samples of {options.Size}², seed {options.Seed}");
-        using var crops = EvalCrops.Draw(dataset, options.Size, options.Count, options.Real);
+        // Class-balanced real sets when the model's classes are the data's (same names, same order), as the samples are.
+        // --uniform-real: as before 2026-12-01.
+        bool balanced = !options.UniformReal && metadata.Config.ClassCount > 1 && ClassChoice.Names(metadata).SequenceEqual(dataset.ClassNames);
+        using var crops = EvalCrops.Draw(dataset, options.Size, options.Count, options.Real, balanced);
         if (crops.Tiled)
             progress.Info($"note: --size {options.Size} exceeds the smallest image ({dataset.MinSide} px): real crops repeat their tile");
         var labelIds = ClassChoice.Labels(metadata, options.Model, null, options.Count);
@@ -85,6 +93,17 @@ public static class EvalCommand
         progress.Info("computing metrics...");
         var report = MetricsReport.Compute(samples, crops.Reference, crops.Train);
         var floor = crops.Floor is null ? null : MetricsReport.Compute(crops.Floor, crops.Reference, crops.Train);
+        JsonObject? structureJson = null;
+        ResultTable? structureTable = null;
+        if (structure is not null)
+        {
+            progress.Info("structure class test...");
+            var sampleScore = structure.ScoreSamples(samples, labelIds!);
+            var realScore = structure.ScoreReal(crops.Reference, crops.ReferenceLabels, dataset);
+            structureJson = structure.ToJson(sampleScore, realScore, options.Size);
+            structureTable = structure.Table(sampleScore, realScore);
+        }
+        var pictures = options.Pictures is null ? default : ClassPictures.Write(options.Pictures, samples, labelIds!, ClassChoice.Names(metadata), dataset);
 
         if (options.Grid is not null)
         {
@@ -95,12 +114,17 @@ public static class EvalCommand
         }
 
         var json = ToJson(options, metadata, choice, report, floor, odeError, sampleSeconds, total.Elapsed.TotalSeconds);
+        json["real_crops"] = balanced ? "class-balanced: crop i shows class i mod K, as the samples" : "images drawn uniformly";
+        if (structureJson is not null) json["structure_class"] = structureJson;
         if (options.Json is not null)
             AtomicText.Write(options.Json, json.ToJsonString(JsonOptions) + "\n");
-        Table(report, floor, odeError, options.Size).Write(progress);
+        SwdTable(report, floor, options.Size).Write(progress);
+        Table(report, floor, odeError).Write(progress);
+        structureTable?.Write(progress);
         string timing = string.Create(CultureInfo.InvariantCulture,
             $"{choice.Nfe} NFE per sample; sampling {sampleSeconds:F2} s ({1000 * sampleSeconds / options.Count:F1} ms per sample), total {total.Elapsed.TotalSeconds:F1} s");
-        progress.Info(timing + (options.Json is null ? "" : $"; wrote {options.Json}") + (options.Grid is null ? "" : $"; grid {options.Grid}"));
+        progress.Info(timing + (options.Json is null ? "" : $"; wrote {options.Json}") + (options.Grid is null ? "" : $"; grid {options.Grid}")
+            + (options.Pictures is null ? "" : $"; pictures {string.Join(", ", pictures.Files)} ({pictures.Classes} classes)"));
         return ExitCodes.Ok;
     }
 
@@ -110,6 +134,7 @@ public static class EvalCommand
     {
         var json = report.ToJsonObject();
         json["swd_level_sizes"] = new JsonArray(Enumerable.Range(0, report.SwdPerLevel.Count).Select(l => (JsonNode)JsonValue.Create(options.Size >> l)).ToArray());
+        json["swd_normalization"] = "swd_real_*: both sets normalized by the real set's per-band mean and std; swd_mean, swd_per_level, swd_coarse: each set by its own (older tables)";
         json["nfe"] = choice.Nfe;
         json["model"] = options.Model;
         json["kind"] = metadata.Kind == ModelKind.Consistency ? "consistency" : "teacher";
@@ -139,19 +164,37 @@ public static class EvalCommand
 
     private static JsonNode? Finite(double value) => double.IsFinite(value) ? JsonValue.Create(value) : JsonValue.Create(value.ToString(CultureInfo.InvariantCulture));
 
-    private static ResultTable Table(MetricsReport report, MetricsReport? floor, double? odeError, int size)
+    /// <summary>
+    /// The SWD table: one row per pyramid level (the coarsest marked) and the mean; columns real-normalized and per-set
+    /// (the SWD of older tables), for the samples and, with --real, the floor.
+    /// </summary>
+    internal static ResultTable SwdTable(MetricsReport report, MetricsReport? floor, int size)
+    {
+        var table = floor is null
+            ? new ResultTable("SWD (x1e3)", "real-normalized", "per-set")
+            : new ResultTable("SWD (x1e3)", "real-normalized", "per-set", "floor real-norm.", "floor per-set");
+        void Row(string name, Func<MetricsReport, double> real, Func<MetricsReport, double> perSet) =>
+            table.AddRow(floor is null
+                ? [name, ResultTable.Number(real(report), "F2"), ResultTable.Number(perSet(report), "F2")]
+                : [name, ResultTable.Number(real(report), "F2"), ResultTable.Number(perSet(report), "F2"),
+                   ResultTable.Number(real(floor), "F2"), ResultTable.Number(perSet(floor), "F2")]);
+        Row("mean", r => r.SwdRealMean, r => r.SwdMean);
+        int levels = report.SwdPerLevel.Count;
+        for (int l = 0; l < levels; l++)
+        {
+            int level = l;
+            Row(l == levels - 1 ? $"{size >> l} px (coarse)" : $"{size >> l} px", r => r.SwdRealPerLevel[level], r => r.SwdPerLevel[level]);
+        }
+        return table;
+    }
+
+    private static ResultTable Table(MetricsReport report, MetricsReport? floor, double? odeError)
     {
         var table = floor is null ? new ResultTable("metric", "samples") : new ResultTable("metric", "samples", "real floor");
         void Row(string name, Func<MetricsReport, double> value, string format = "F3") =>
             table.AddRow(floor is null
                 ? [name, ResultTable.Number(value(report), format)]
                 : [name, ResultTable.Number(value(report), format), ResultTable.Number(value(floor), format)]);
-        Row("SWD mean (x1e3)", r => r.SwdMean, "F2");
-        for (int l = 0; l < report.SwdPerLevel.Count; l++)
-        {
-            int level = l;
-            Row($"SWD {size >> l} px (x1e3)", r => r.SwdPerLevel[level], "F2");
-        }
         Row("spectrum distance (decades)", r => r.SpectrumDistance);
         Row("seam error (1 = seamless)", r => r.SeamError);
         Row("diversity (vs real)", r => r.Diversity);

@@ -21,9 +21,10 @@ internal sealed class EvalCrops : IDisposable
     /// <summary>Seed of the floor set (--real).</summary>
     public const long FloorSeed = 0x5EED_0003;
 
-    private EvalCrops(Tensor reference, Tensor train, Tensor? floor, bool tiled)
+    private EvalCrops(Tensor reference, Tensor referenceLabels, Tensor train, Tensor? floor, bool tiled)
     {
         Reference = reference;
+        ReferenceLabels = referenceLabels;
         Train = train;
         Floor = floor;
         Tiled = tiled;
@@ -31,6 +32,9 @@ internal sealed class EvalCrops : IDisposable
 
     /// <summary>Reference real crops [N, 3, S, S].</summary>
     public Tensor Reference { get; }
+
+    /// <summary>The dataset class of each reference crop [N] (int64).</summary>
+    public Tensor ReferenceLabels { get; }
 
     /// <summary>Training crops [N, 3, S, S] for the nearest-crop distance.</summary>
     public Tensor Train { get; }
@@ -41,23 +45,34 @@ internal sealed class EvalCrops : IDisposable
     /// <summary>Whether crops had to be larger than some source image (they then repeat the tile).</summary>
     public bool Tiled { get; }
 
-    /// <summary>Draws the sets from <paramref name="dataset"/>.</summary>
-    public static EvalCrops Draw(TextureDataset dataset, int size, int count, bool floor)
+    /// <summary>
+    /// Draws the sets from <paramref name="dataset"/>. With <paramref name="classBalanced"/> (a conditional model evaluated
+    /// on its own data) crop i shows class i mod K, the order the samples are asked for, so the real sets and the samples
+    /// hold the same class mix; otherwise images are drawn uniformly.
+    /// </summary>
+    public static EvalCrops Draw(TextureDataset dataset, int size, int count, bool floor, bool classBalanced = false)
     {
         bool tiled = size > dataset.MinSide;
+        (Tensor Images, Tensor Labels) Draw(long seed)
+        {
+            var sampler = new CropSampler(dataset, size, seed, allowTiledCrops: tiled);
+            return classBalanced ? sampler.SampleClassBalanced(count) : sampler.Sample(count);
+        }
         Tensor Crops(long seed)
         {
-            var (images, labels) = new CropSampler(dataset, size, seed, allowTiledCrops: tiled).Sample(count);
+            var (images, labels) = Draw(seed);
             labels.Dispose();
             return images;
         }
-        return new EvalCrops(Crops(ReferenceSeed), Crops(TrainSeed), floor ? Crops(FloorSeed) : null, tiled);
+        var (reference, referenceLabels) = Draw(ReferenceSeed);
+        return new EvalCrops(reference, referenceLabels, Crops(TrainSeed), floor ? Crops(FloorSeed) : null, tiled);
     }
 
     /// <summary>Frees the tensors.</summary>
     public void Dispose()
     {
         Reference.Dispose();
+        ReferenceLabels.Dispose();
         Train.Dispose();
         Floor?.Dispose();
     }

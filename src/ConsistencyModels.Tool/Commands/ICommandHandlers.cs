@@ -44,6 +44,13 @@ public interface ICommandHandlers
     /// <returns>The exit code.</returns>
     int DataFetch(DataFetchOptions options, IProgressReporter progress, CancellationToken cancellation);
 
+    /// <summary><c>cm train-classifier</c>.</summary>
+    /// <param name="options">Validated options.</param>
+    /// <param name="progress">Progress output.</param>
+    /// <param name="cancellation">Ctrl+C.</param>
+    /// <returns>The exit code.</returns>
+    int TrainClassifier(TrainClassifierOptions options, IProgressReporter progress, CancellationToken cancellation);
+
     /// <summary><c>cm bench</c>.</summary>
     /// <param name="options">Validated options.</param>
     /// <param name="progress">Progress output.</param>

@@ -15,6 +15,9 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Device">Compute device.</param>
 /// <param name="Precision">Number format of the network while sampling.</param>
 /// <param name="Churn">S_churn of the stochastic sampler; null = its default.</param>
+/// <param name="Classifier">Structure classifier (cm train-classifier) for the structure class test; null = skip it.</param>
+/// <param name="UniformReal">Draw the real sets uniformly over images, as before 2026-12-01 (reproduces older tables), instead of class-balanced.</param>
+/// <param name="Pictures">PNG: per class, the real pattern and the first generated samples, each tiled 2×2; null = none.</param>
 public sealed record EvalOptions(
     string Model,
     string Data,
@@ -29,4 +32,7 @@ public sealed record EvalOptions(
     int Seed,
     ComputeDevice Device,
     PrecisionKind Precision = PrecisionKind.Float32,
-    double? Churn = null);
+    double? Churn = null,
+    string? Classifier = null,
+    string? Pictures = null,
+    bool UniformReal = false);

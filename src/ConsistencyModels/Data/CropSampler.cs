@@ -20,17 +20,19 @@ public sealed class CropSampler
     /// <param name="cropSize">Crop side in pixels.</param>
     /// <param name="seed">PRNG seed.</param>
     /// <param name="allowTiledCrops">
-    /// Allow crops larger than a source image (the crop then repeats the tile). Off by default: a crop larger
-    /// than its source shows the same content more than once, which a model would learn as structure.
+    /// Allow crops larger than a source image (the crop then repeats the tile). Default (null): allowed when the
+    /// sources tile (<see cref="TextureDataset.Tiles"/>: a 128² crop of a 64² pattern is that texture as a game shows it,
+    /// repeats included), refused for other images, where a crop larger than its source shows the same content more
+    /// than once across seams, which a model would learn as structure.
     /// </param>
-    /// <exception cref="DataException">An image is smaller than the crop and <paramref name="allowTiledCrops"/> is false.</exception>
-    public CropSampler(TextureDataset dataset, int cropSize, long seed, bool allowTiledCrops = false)
+    /// <exception cref="DataException">An image is smaller than the crop and tiled crops are not allowed.</exception>
+    public CropSampler(TextureDataset dataset, int cropSize, long seed, bool? allowTiledCrops = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         Guard.AtLeast(cropSize, 1, nameof(cropSize));
         if (dataset.Images.Count == 0)
             throw new ArgumentException("dataset must contain at least one image.", nameof(dataset));
-        if (!allowTiledCrops)
+        if (!(allowTiledCrops ?? dataset.Tiles))
             foreach (var img in dataset.Images)
                 if (Math.Min(img.Pixels.Height, img.Pixels.Width) < cropSize)
                     throw new DataException($"Image {img.SourcePath} is {img.Pixels.Width}x{img.Pixels.Height}, smaller than the {cropSize}x{cropSize} crop.", img.SourcePath);
@@ -49,13 +51,37 @@ public sealed class CropSampler
     public (Tensor Images, Tensor Labels) Sample(int batchSize)
     {
         Guard.AtLeast(batchSize, 1, nameof(batchSize));
+        return Draw(batchSize, _ => _dataset.Images[_rng.NextInt(_dataset.Images.Count)]);
+    }
+
+    /// <summary>
+    /// Like <see cref="Sample"/>, but crop b shows class b mod K (K = the dataset's class count; an image of that class
+    /// drawn uniformly), the order in which <c>cm eval</c> asks a conditional model for samples: each class gets its
+    /// share, so two real sets differ only by their crops, not by a random class mix.
+    /// </summary>
+    public (Tensor Images, Tensor Labels) SampleClassBalanced(int count)
+    {
+        Guard.AtLeast(count, 1, nameof(count));
+        var byClass = Enumerable.Range(0, _dataset.ClassNames.Count)
+            .Select(c => _dataset.Images.Where(i => i.ClassIndex == c).ToArray()).ToArray();
+        if (byClass.Any(images => images.Length == 0))
+            throw new InvalidOperationException("every class of the dataset must have an image.");
+        return Draw(count, b =>
+        {
+            var images = byClass[b % byClass.Length];
+            return images.Length == 1 ? images[0] : images[_rng.NextInt(images.Length)];
+        });
+    }
+
+    private (Tensor Images, Tensor Labels) Draw(int batchSize, Func<int, TextureImage> pick)
+    {
         int c = CropSize;
         int per = 3 * c * c;
         var data = new float[batchSize * per];
         var labels = new long[batchSize];
         for (int b = 0; b < batchSize; b++)
         {
-            var img = _dataset.Images[_rng.NextInt(_dataset.Images.Count)];
+            var img = pick(b);
             int top = _rng.NextInt(img.Pixels.Height);
             int left = _rng.NextInt(img.Pixels.Width);
             ulong bits = _rng.NextUInt64();

@@ -36,6 +36,12 @@ public sealed class TextureDataset
     /// <summary>The <see cref="DataHash"/> of the files used (for model metadata).</summary>
     public string Hash { get; }
 
+    /// <summary>
+    /// Whether the images are known to tile seamlessly (GIMP patterns are tiles by construction): then a crop larger
+    /// than an image is a wrap-around crop of the texture as a game shows it, and <see cref="CropSampler"/> allows it.
+    /// </summary>
+    public bool Tiles => Kind == TextureSourceKind.GimpPatterns;
+
     /// <summary>The smallest side over all images.</summary>
     public int MinSide => Images.Min(i => Math.Min(i.Pixels.Height, i.Pixels.Width));
 

@@ -129,4 +129,35 @@ public class CropSamplerTests
         Assert.Throws<FormatException>(() => CropSamplerState.Parse("1:2:3"));
         Assert.Throws<FormatException>(() => CropSamplerState.Parse("zz:0:0:1:5"));
     }
+
+    [Test]
+    public void ClassBalancedCropsCycleThroughTheClassesAndAreDeterministic()
+    {
+        string dir = TestFiles.TempDir();
+        try
+        {
+            foreach (var (cls, files) in new[] { ("a", 1), ("b", 3), ("c", 1) })
+            {
+                Directory.CreateDirectory(Path.Combine(dir, cls));
+                for (int f = 0; f < files; f++)
+                    TestFiles.Png(Path.Combine(dir, cls, $"{f}.png"), 4, 4, Enumerable.Repeat((byte)(40 * f + 10), 48).ToArray());
+            }
+            var ds = TextureDataset.Load(dir);
+            var (x1, l1) = new CropSampler(ds, 4, 3).SampleClassBalanced(9);
+            var (x2, l2) = new CropSampler(ds, 4, 3).SampleClassBalanced(9);
+            using (x1) using (l1) using (x2) using (l2)
+            {
+                Assert.That(l1.data<long>().ToArray(), Is.EqualTo(new long[] { 0, 1, 2, 0, 1, 2, 0, 1, 2 }));
+                Assert.That(TensorAssert.Same(x1, x2), Is.True);
+            }
+            // Uniform sampling over images would favour class b (3 of 5 images); balanced gives each class a third.
+            var (_, many) = new CropSampler(ds, 4, 4).Sample(300);
+            using (many)
+                Assert.That(many.data<long>().ToArray().Count(l => l == 1), Is.GreaterThan(150));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }

@@ -62,6 +62,34 @@ public class TextureDatasetTests
     }
 
     [Test]
+    public void PatternsTileSoCropsLargerThanAPatternWrapAroundInsteadOfBeingRefused()
+    {
+        // A 4×3 RGB pattern with distinct pixels; an 8×8 crop (larger than the pattern, as a 128² crop of a 64² pattern)
+        // must be accepted and be periodic: every crop row repeats with the pattern's width or height (rot90 swaps them).
+        var pixels = Enumerable.Range(0, 4 * 3 * 3).Select(i => (byte)(7 * i)).ToArray();
+        File.WriteAllBytes(Path.Combine(_dir, "tile.pat"), TestFiles.Pattern("Tile", 4, 3, 3, pixels));
+        var ds = TextureDataset.Load(_dir);
+        Assert.That(ds.Tiles, Is.True);
+        var sampler = new CropSampler(ds, 8, 5);
+        var (images, labels) = sampler.Sample(6);
+        using (images)
+        using (labels)
+        {
+            var v = images.data<float>().ToArray();
+            for (int b = 0; b < 6; b++)
+            {
+                float At(int y, int x) => v[b * 3 * 64 + y * 8 + x];
+                bool Periodic(int p) => Enumerable.Range(0, 8).All(y => Enumerable.Range(0, 8 - p).All(x => At(y, x) == At(y, x + p)));
+                Assert.That(Periodic(4) || Periodic(3), Is.True, $"crop {b} repeats the tile");
+                Assert.That(Periodic(1), Is.False, $"crop {b} is not constant");
+            }
+        }
+
+        // Images that are not known to tile keep the refusal (see the PNG test above).
+        Assert.That(TextureDataset.Load(TestFiles.FixtureDir).Tiles, Is.False);
+    }
+
+    [Test]
     public void FlatFolderIsOneDefaultClassAndPixelsMapToMinusOneOne()
     {
         // 2x1 RGB: (0, 255, 51), (102, 153, 204)

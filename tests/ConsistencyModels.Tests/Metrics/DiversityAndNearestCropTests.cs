@@ -50,10 +50,12 @@ public class DiversityAndNearestCropTests
         using var samples = MetricTestData.Crops("grass.png", 6, 3, 16);
         var report = MetricsReport.Compute(samples, real, train, new SwdOptions { PatchesPerImage = 8, Directions = 32, MinResolution = 8 });
         var json = report.ToJsonObject();
-        foreach (var key in new[] { "swd_mean", "swd_per_level", "spectrum_distance", "seam_error", "diversity", "nearest_crop" })
+        foreach (var key in new[] { "swd_real_mean", "swd_real_per_level", "swd_real_coarse", "swd_mean", "swd_per_level", "swd_coarse",
+                     "spectrum_distance", "seam_error", "diversity", "nearest_crop" })
             Assert.That(json.ContainsKey(key), Is.True, key);
         Assert.That(json["swd_per_level"]!.AsArray(), Has.Count.EqualTo(2), "16 → 8");
         Assert.That((double)json["swd_mean"]!, Is.EqualTo(report.SwdMean));
+        Assert.That((double)json["swd_real_coarse"]!, Is.EqualTo(report.SwdRealPerLevel[^1]));
         Assert.That(report.ToJson(), Does.Contain("\"nearest_crop\""));
     }
 }

@@ -13,8 +13,11 @@ public class SlicedWassersteinTests
     {
         using var x = MetricTestData.Crops("grass.png", 16, 1);
         var r = SlicedWasserstein.Compute(x, x, Small);
-        Assert.That(r.PerLevel, Has.Count.EqualTo(2), "32 → 16");
-        Assert.That(r.Mean, Is.EqualTo(0).Within(1e-9));
+        Assert.That(r.RealNormalized.PerLevel, Has.Count.EqualTo(2), "32 → 16");
+        Assert.That(r.PerSet.PerLevel, Has.Count.EqualTo(2));
+        Assert.That(r.RealNormalized.Mean, Is.EqualTo(0).Within(1e-9));
+        Assert.That(r.PerSet.Mean, Is.EqualTo(0).Within(1e-9));
+        Assert.That(r.RealNormalized.Coarse, Is.EqualTo(0).Within(1e-9));
     }
 
     [Test]
@@ -25,8 +28,9 @@ public class SlicedWassersteinTests
         using var n = torch.randn(x.shape, generator: g);
         var values = new[] { 0.02, 0.1, 0.3, 1.0 }.Select(s =>
         {
-            using var y = x + s * n;
-            return SlicedWasserstein.Compute(x, y, Small).Mean;
+            using var scale = s.ToScalar();
+            using var y = x.add(n, scale);
+            return SlicedWasserstein.Compute(y, x, Small).RealNormalized.Mean;
         }).ToArray();
         TestContext.Out.WriteLine(string.Join(", ", values));
         for (int i = 1; i < values.Length; i++)
@@ -39,23 +43,24 @@ public class SlicedWassersteinTests
         using var brickA = MetricTestData.Crops("brick.png", 24, 10);
         using var brickB = MetricTestData.Crops("brick.png", 24, 11);
         using var grass = MetricTestData.Crops("grass.png", 24, 12);
-        double same = SlicedWasserstein.Compute(brickA, brickB, Small).Mean;
-        double different = SlicedWasserstein.Compute(brickA, grass, Small).Mean;
+        double same = SlicedWasserstein.Compute(brickB, brickA, Small).RealNormalized.Mean;
+        double different = SlicedWasserstein.Compute(grass, brickA, Small).RealNormalized.Mean;
         TestContext.Out.WriteLine($"brick/brick {same:F2}, brick/grass {different:F2}");
         Assert.That(same, Is.GreaterThan(0));
         Assert.That(different, Is.GreaterThan(2 * same));
     }
 
     [Test]
-    public void IsDeterministicForASeedAndSymmetric()
+    public void IsDeterministicForASeedAndThePerSetVariantIsSymmetric()
     {
         using var a = MetricTestData.Crops("brick.png", 8, 20);
         using var b = MetricTestData.Crops("grass.png", 8, 21);
         var r1 = SlicedWasserstein.Compute(a, b, Small);
         var r2 = SlicedWasserstein.Compute(a, b, Small);
         var r3 = SlicedWasserstein.Compute(b, a, Small);
-        Assert.That(r2.PerLevel, Is.EqualTo(r1.PerLevel));
-        Assert.That(r3.Mean, Is.EqualTo(r1.Mean).Within(1e-9 + 1e-6 * r1.Mean));
+        Assert.That(r2.RealNormalized.PerLevel, Is.EqualTo(r1.RealNormalized.PerLevel));
+        Assert.That(r2.PerSet.PerLevel, Is.EqualTo(r1.PerSet.PerLevel));
+        Assert.That(r3.PerSet.Mean, Is.EqualTo(r1.PerSet.Mean).Within(1e-9 + 1e-6 * r1.PerSet.Mean));
     }
 
     [Test]

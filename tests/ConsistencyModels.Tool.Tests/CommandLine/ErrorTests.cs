@@ -43,6 +43,23 @@ public class ErrorTests
         Assert.That(line, Does.StartWith("error: --crop 30 does not fit the small network: expected a positive multiple of 8"));
     }
 
+    [TestCase("--crop", "100", "--downsample", "3", "error: --crop 100 must be a multiple of --downsample 3")]
+    [TestCase("--crop", "24", "--downsample", "2", "error: --crop 24 / --downsample 2 = 12 px is too small for the network (at least 16)")]
+    public void TrainClassifierSizes(string o1, string v1, string o2, string v2, string expected)
+    {
+        var line = SingleError(new CliHarness().Run("train-classifier", "--data", "d", "--out", "c.safetensors", o1, v1, o2, v2), ExitCodes.Usage);
+        Assert.That(line, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void TrainClassifierOutMustBeSafetensorsAndPicturesMustBePng()
+    {
+        var line = SingleError(new CliHarness().Run("train-classifier", "--data", "d", "--out", "c.bin"), ExitCodes.Usage);
+        Assert.That(line, Is.EqualTo("error: --out c.bin: expected a .safetensors file name"));
+        line = SingleError(new CliHarness().Run("eval", "--model", "m", "--data", "d", "--pictures", "p.jpg"), ExitCodes.Usage);
+        Assert.That(line, Is.EqualTo("error: --pictures p.jpg: expected a .png file name"));
+    }
+
     [Test]
     public void NegativeIters()
     {

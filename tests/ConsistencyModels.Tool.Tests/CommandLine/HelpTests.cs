@@ -29,10 +29,10 @@ public class HelpTests
     }
 
     [Test]
-    public void TheSixCommandsExist()
+    public void TheSevenCommandsExist()
     {
         var paths = LeafCommandPaths().Select(p => string.Join(' ', p)).ToList();
-        Assert.That(paths, Is.EquivalentTo(new[] { "train-teacher", "distill", "sample", "eval", "data fetch gimp-patterns", "bench" }));
+        Assert.That(paths, Is.EquivalentTo(new[] { "train-teacher", "distill", "sample", "eval", "data fetch gimp-patterns", "bench", "train-classifier" }));
     }
 
     [TestCaseSource(nameof(LeafCommandPaths))]

@@ -25,6 +25,29 @@ public class ParsingTests
     }
 
     [Test]
+    public void TrainClassifier_DefaultsAndAllOptions()
+    {
+        var d = Parse<TrainClassifierOptions>("train-classifier", "--data", "pats", "--out", "c.safetensors");
+        Assert.That(d, Is.EqualTo(new TrainClassifierOptions("pats", "c.safetensors", 128, 2, 600, 32, 2e-3, 600, 0, false, ComputeDevice.Cpu)));
+        var all = Parse<TrainClassifierOptions>("train-classifier", "--data", "d", "--out", "o.safetensors", "--crop", "64", "--downsample", "1",
+            "--iters", "50", "--batch", "8", "--lr", "1e-3", "--held-out", "30", "--seed", "3", "--force", "--device", "cuda");
+        Assert.That(all, Is.EqualTo(new TrainClassifierOptions("d", "o.safetensors", 64, 1, 50, 8, 1e-3, 30, 3, true, ComputeDevice.Cuda)));
+    }
+
+    [Test]
+    public void Eval_ClassifierAndPictures()
+    {
+        var o = Parse<EvalOptions>("eval", "--model", "m", "--data", "d", "--classifier", "c.safetensors", "--pictures", "p.png");
+        Assert.That(o.Classifier, Is.EqualTo("c.safetensors"));
+        Assert.That(o.Pictures, Is.EqualTo("p.png"));
+        var none = Parse<EvalOptions>("eval", "--model", "m", "--data", "d");
+        Assert.That(none.Classifier, Is.Null);
+        Assert.That(none.Pictures, Is.Null);
+        Assert.That(none.UniformReal, Is.False);
+        Assert.That(Parse<EvalOptions>("eval", "--model", "m", "--data", "d", "--uniform-real").UniformReal, Is.True);
+    }
+
+    [Test]
     public void TrainTeacher_AllOptions()
     {
         var options = Parse<TrainTeacherOptions>("train-teacher", "--data", "d", "--out", "o", "--config", "tiny",
