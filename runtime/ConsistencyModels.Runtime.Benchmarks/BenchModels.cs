@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ internal static class BenchModels
         using (no_grad())
         {
             // A fresh U-Net's output layers are zero; small random offsets make every layer do real work.
-            foreach (var p in model.parameters()) p.add_(randn(p.shape, generator: generator) * 0.02);
+            foreach (var p in model.parameters()) p.AddInPlace(randn(p.shape, generator: generator).Times(0.02));
         }
         ModelFile.Save(path, model, metadata);
         return path;

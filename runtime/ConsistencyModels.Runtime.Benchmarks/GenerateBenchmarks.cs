@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using BenchmarkDotNet.Attributes;
 using ConsistencyModels.Networks;
 using static TorchSharp.torch;
@@ -63,7 +64,7 @@ public class RuntimeStageBenchmarks
     {
         generator = new TextureGenerator(BenchModels.Save(UNetConfig.Tiny, "tiny"), CPU);
         destination = new float[3 * Size * Size];
-        output = rand(1, 3, Size, Size) * 2 - 1;
+        output = (rand(1, 3, Size, Size).Times(2)).Minus(1);
         Stages();
     }
 

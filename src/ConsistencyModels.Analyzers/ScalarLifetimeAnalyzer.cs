@@ -173,7 +173,10 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
     {
         var node = created;
         var parent = node.Parent;
-        while (parent is IConversionOperation { OperatorMethod: null })
+        // Through reference conversions and the branches of ?: and ??, to what receives the value.
+        while (parent is IConversionOperation { OperatorMethod: null }
+               || parent is IConditionalOperation c && (c.WhenTrue == node || c.WhenFalse == node)
+               || parent is ICoalesceOperation)
         {
             node = parent;
             parent = node.Parent;

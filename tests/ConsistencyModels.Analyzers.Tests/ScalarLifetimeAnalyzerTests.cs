@@ -45,6 +45,7 @@ public class ScalarLifetimeAnalyzerTests
     [TestCase("var r = t.mul(rate.ToScalar());", "CM0003: rate.ToScalar()")]
     [TestCase("var s = rate.ToScalar(); t.mul_(s);", "CM0003: rate.ToScalar()")]
     [TestCase("t.mul_(u.ToScalar());", "CM0003: u.ToScalar()")]
+    [TestCase("var r = t.mul(rate > 0 ? rate.ToScalar() : 1.0.ToScalar());", "CM0003: rate.ToScalar()", "CM0003: 1.0.ToScalar()")]
     public void FlagsNewScalarsThatNothingHolds(string code, params string[] expected) =>
         Assert.That(InMethod(code), Is.EqualTo(expected));
 
@@ -65,6 +66,7 @@ public class ScalarLifetimeAnalyzerTests
                     using var r = rate.ToScalar();
                     using (var q = (1 - rate).ToScalar()) t.mul_(r).add_(u, alpha: q);
                     using var m = Make(rate);
+                    using var n = rate > 0 ? rate.ToScalar() : Make(0);
                     var a = t.add(u, One);
                     var b = t.mul(Half).sub(u);
                     var c = t * u;

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -66,7 +67,7 @@ public static class EvalCommand
             churn: options.Churn ?? ModelSampler.DefaultChurn);
         double sampleSeconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
-        using var samples = raw.clamp(-1, 1);
+        using var samples = raw.Clamp(-1, 1);
 
         double? odeError = null;
         if (teacher is not null)

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -95,7 +96,7 @@ public static class SlicedWasserstein
     {
         // Separable: the 5×5 binomial kernel is the outer product of the 1-D one (gain split over both passes).
         long c = x.shape[1];
-        var k1 = torch.tensor(Binomial, dtype: x.dtype) * Math.Sqrt(gain);
+        var k1 = torch.tensor(Binomial, dtype: x.dtype).Times(Math.Sqrt(gain));
         var kx = k1.reshape(1, 1, 1, 5).expand(c, 1, 1, 5).contiguous();
         var ky = k1.reshape(1, 1, 5, 1).expand(c, 1, 5, 1).contiguous();
         var padded = F.pad(x, [2, 2, 2, 2], PaddingModes.Reflect);
@@ -111,10 +112,10 @@ public static class SlicedWasserstein
         long n = level.shape[0], c = level.shape[1], h = level.shape[2], w = level.shape[3];
         var ys = torch.randint(0, h - patchSize + 1, [n, perImage], generator: generator, dtype: int64);
         var xs = torch.randint(0, w - patchSize + 1, [n, perImage], generator: generator, dtype: int64);
-        var dy = torch.arange(patchSize, dtype: int64).unsqueeze(1) * w;
-        var dx = torch.arange(patchSize, dtype: int64).unsqueeze(0);
-        var offsets = (dy + dx).reshape(1, 1, -1);                       // [1, 1, p²]
-        var idx = (ys * w + xs).unsqueeze(2) + offsets;                  // [N, P, p²]
+        var dy = ScalarArithmetic.Arange(patchSize, dtype: int64).unsqueeze(1).Times(w);
+        var dx = ScalarArithmetic.Arange(patchSize, dtype: int64).unsqueeze(0);
+        var offsets = (dy.Plus(dx)).reshape(1, 1, -1);                       // [1, 1, p²]
+        var idx = ((ys.Times(w)).Plus(xs)).unsqueeze(2).Plus(offsets);                  // [N, P, p²]
         var flatIdx = idx.reshape(n, 1, -1).expand(n, c, -1);            // [N, C, P·p²]
         var gathered = level.reshape(n, c, h * w).gather(2, flatIdx);    // [N, C, P·p²]
         return gathered.reshape(n, c, perImage, patchSize * patchSize).permute(0, 2, 1, 3).reshape(n * perImage, c * patchSize * patchSize);
@@ -126,7 +127,7 @@ public static class SlicedWasserstein
         long m = descriptors.shape[0];
         var d = descriptors.reshape(m, 3, -1);
         var mean = d.mean([0, 2], keepdim: true);
-        var std = d.std([0, 2], keepdim: true, unbiased: false).clamp_min(1e-8);
+        var std = d.std([0, 2], keepdim: true, unbiased: false).ClampMin(1e-8);
         return ((d - mean) / std).reshape(m, -1);
     }
 
@@ -152,7 +153,7 @@ public static class SlicedWasserstein
             // Compare at the quantiles of the smaller set: index (i + ½)·M_big / M_small.
             var (small, big) = pa.shape[1] < pb.shape[1] ? (pa, pb) : (pb, pa);
             long ms = small.shape[1], mb = big.shape[1];
-            var q = ((torch.arange(ms, dtype: float64) + 0.5) * mb / ms).floor().clamp(0, mb - 1).to(int64);
+            var q = ScalarArithmetic.Arange(ms, dtype: float64).Plus(0.5).Times(mb).Over(ms).floor().Clamp(0, mb - 1).to(int64);
             big = big.index_select(1, q);
             (pa, pb) = (small, big);
         }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Distributed;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -35,7 +36,7 @@ public sealed class GradientAveragerTests
             long n = flat.numel();
             bucketSizes.Add(n);
             using var o = tensor(other[(int)offset..(int)(offset + n)]);
-            flat.add_(o);
+            flat.AddInPlace(o);
             offset += n;
         }
 

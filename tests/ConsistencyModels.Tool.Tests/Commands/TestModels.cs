@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using TorchSharp;
@@ -28,7 +29,7 @@ internal static class TestModels
         using var model = ModelFile.CreateModel(metadata);
         using (torch.no_grad())
             foreach (var p in model.parameters())
-                p.add_(torch.randn_like(p) * 0.05);
+                p.AddInPlace(torch.randn_like(p).Times(0.05));
         ModelFile.Save(path, model, metadata);
         return path;
     }
