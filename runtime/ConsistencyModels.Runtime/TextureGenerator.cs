@@ -116,6 +116,7 @@ public sealed class TextureGenerator : ITextureSource
         bool compile = true)
     {
         ArgumentNullException.ThrowIfNull(model);
+        GcStress.StartIfRequested(); // CM_GC_STRESS=1: any app using the runtime runs under GC stress too
         try
         {
             euler = IsFewStepDenoiser(model.Metadata);

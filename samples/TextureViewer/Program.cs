@@ -4,6 +4,7 @@ using TextureViewer;
 
 // Window if there is a display, else headless EGL, else CPU-only PNGs: the viewer never crashes for lack of GL.
 var log = Console.Out;
+ConsistencyModels.Platform.GcStress.StartIfRequested();
 ViewerOptions options;
 try
 {

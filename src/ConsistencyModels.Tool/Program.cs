@@ -16,7 +16,7 @@ public static class Program
     {
         // Training and sampling free and re-allocate the same activations every step: keep them in the heap.
         Platform.NativeAllocator.KeepFreedBuffers();
-        if (Platform.GcStress.StartIfRequested()) Console.Error.WriteLine($"{Platform.GcStress.VariableName}: forcing collections and finalizers on a background thread");
+        Platform.GcStress.StartIfRequested();
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
