@@ -1,6 +1,6 @@
-using ConsistencyModels.Platform;
 using BenchmarkDotNet.Attributes;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Runtime.Benchmarks;

@@ -1,8 +1,8 @@
-using ConsistencyModels.Platform;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Runtime.Gl;
 using Silk.NET.OpenGL;
 using static TorchSharp.torch;

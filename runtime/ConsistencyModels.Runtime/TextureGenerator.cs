@@ -1,9 +1,9 @@
-using ConsistencyModels.Platform;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Sampling;
 using TorchSharp;

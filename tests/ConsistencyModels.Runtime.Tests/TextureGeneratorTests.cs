@@ -1,6 +1,6 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Sampling;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
-using ConsistencyModels.Platform;
 using System.Diagnostics;
 using System.Globalization;
 using ConsistencyModels.Distributed;
+using ConsistencyModels.Platform;
 using MpiTestHost;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,4 +1,3 @@
-using ConsistencyModels.Platform;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -6,6 +5,7 @@ using System.Text.Json.Nodes;
 using ConsistencyModels.IO;
 using ConsistencyModels.Losses;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Sampling;
 using ConsistencyModels.Tool.Options;

@@ -1,4 +1,3 @@
-using ConsistencyModels.Platform;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -7,6 +6,7 @@ using ConsistencyModels.Data;
 using ConsistencyModels.IO;
 using ConsistencyModels.Metrics;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Sampling;
 using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;

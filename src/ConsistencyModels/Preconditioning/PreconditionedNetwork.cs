@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;

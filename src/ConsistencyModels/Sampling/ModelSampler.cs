@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.IO;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Schedules;
 using ConsistencyModels.Solvers;

@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Losses;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 

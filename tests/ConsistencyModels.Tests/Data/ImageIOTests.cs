@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Data;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Diffusion;
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Tests.Oracles;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
-using ConsistencyModels.Platform;
 using System.Buffers.Binary;
 using System.Text;
 using ConsistencyModels.IO;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Losses;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using static TorchSharp.torch;
 

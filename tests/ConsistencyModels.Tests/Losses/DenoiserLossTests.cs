@@ -1,6 +1,6 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Diffusion;
 using ConsistencyModels.Losses;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Metrics;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

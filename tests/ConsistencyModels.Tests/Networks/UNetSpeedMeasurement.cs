@@ -1,6 +1,6 @@
-using ConsistencyModels.Platform;
 using System.Diagnostics;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 

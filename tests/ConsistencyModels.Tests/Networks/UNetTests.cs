@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

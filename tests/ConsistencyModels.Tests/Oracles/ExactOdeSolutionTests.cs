@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Tests.Oracles;

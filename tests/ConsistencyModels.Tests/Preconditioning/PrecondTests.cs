@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Tests.Networks;
 using TorchSharp;

@@ -1,5 +1,5 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using ConsistencyModels.Solvers;
 using ConsistencyModels.Tests.Oracles;

@@ -1,7 +1,7 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.Losses;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Schedules;
 using ConsistencyModels.Solvers;

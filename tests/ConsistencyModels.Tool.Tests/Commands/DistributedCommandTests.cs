@@ -1,7 +1,7 @@
-using ConsistencyModels.Platform;
 using System.Diagnostics;
 using System.Text;
 using ConsistencyModels.IO;
+using ConsistencyModels.Platform;
 using TorchSharp;
 
 namespace ConsistencyModels.Tool.Tests.Commands;

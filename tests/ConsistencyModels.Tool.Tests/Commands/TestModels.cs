@@ -1,6 +1,6 @@
-using ConsistencyModels.Platform;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using TorchSharp;
 
 namespace ConsistencyModels.Tool.Tests.Commands;
