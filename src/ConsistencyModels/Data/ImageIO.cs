@@ -73,7 +73,7 @@ public static class ImageIO
     {
         CheckImage(image, nameof(image));
         using var scope = torch.NewDisposeScope();
-        var u8 = ((image.detach().to(float32).cpu().Plus(1)).Times(127.5)).round().Clamp(0, 255).to(uint8).permute(1, 2, 0).contiguous();
+        var u8 = image.detach().to(float32).cpu().Plus(1).Times(127.5).round().Clamp(0, 255).to(uint8).permute(1, 2, 0).contiguous();
         return u8.data<byte>().ToArray();
     }
 

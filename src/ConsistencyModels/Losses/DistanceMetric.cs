@@ -38,7 +38,7 @@ public static class DistanceMetric
     private static Tensor PseudoHuber(Tensor flatDiff, double c)
     {
         using var sq = flatDiff.Square().sum(new long[] { 1 });
-        return (sq.Plus(c * c)).sqrt().Minus(c);
+        return sq.Plus(c * c).sqrt().Minus(c);
     }
 
     /// <summary>Parses l2, l1 or pseudo-huber (case-insensitive).</summary>

@@ -32,7 +32,7 @@ public sealed class EdmLoss
 
     /// <summary>Draws σ for a batch: exp(P_mean + P_std·N(0,1)), shape [B].</summary>
     public Tensor SampleSigma(long batch, Tensor like, Generator? generator) =>
-        ((randn(new long[] { batch }, dtype: like.dtype, device: like.device, generator: generator).Times(PStd)).Plus(PMean)).exp();
+        randn(new long[] { batch }, dtype: like.dtype, device: like.device, generator: generator).Times(PStd).Plus(PMean).exp();
 
     /// <summary>The scalar loss for a batch of clean images x₀ (mean over the batch).</summary>
     public Tensor Compute(ConditionedModel denoiser, Tensor x0, Tensor? labels, Generator? generator)

@@ -114,8 +114,8 @@ public static class SlicedWasserstein
         var xs = torch.randint(0, w - patchSize + 1, [n, perImage], generator: generator, dtype: int64);
         var dy = ScalarArithmetic.Arange(patchSize, dtype: int64).unsqueeze(1).Times(w);
         var dx = ScalarArithmetic.Arange(patchSize, dtype: int64).unsqueeze(0);
-        var offsets = (dy.Plus(dx)).reshape(1, 1, -1);                       // [1, 1, p²]
-        var idx = ((ys.Times(w)).Plus(xs)).unsqueeze(2).Plus(offsets);                  // [N, P, p²]
+        var offsets = dy.Plus(dx).reshape(1, 1, -1);                       // [1, 1, p²]
+        var idx = ys.Times(w).Plus(xs).unsqueeze(2).Plus(offsets);                  // [N, P, p²]
         var flatIdx = idx.reshape(n, 1, -1).expand(n, c, -1);            // [N, C, P·p²]
         var gathered = level.reshape(n, c, h * w).gather(2, flatIdx);    // [N, C, P·p²]
         return gathered.reshape(n, c, perImage, patchSize * patchSize).permute(0, 2, 1, 3).reshape(n * perImage, c * patchSize * patchSize);

@@ -37,7 +37,7 @@ public static class SpectrumDistance
         // Integer frequency of each FFT bin (fftfreq·n): 0, 1, ..., −2, −1.
         var fy = torch.fft.fftfreq(h, d: 1.0 / h, dtype: float64).unsqueeze(1);
         var fx = torch.fft.fftfreq(w, d: 1.0 / w, dtype: float64).unsqueeze(0);
-        var radius = (fy.Square().Plus(fx.Square())).sqrt().round().to(int64).flatten();
+        var radius = fy.Square().Plus(fx.Square()).sqrt().round().to(int64).flatten();
         long rMax = Math.Min(h, w) / 2;
         var keep = radius.LessOrEqual(rMax);
         var r = radius.masked_select(keep);

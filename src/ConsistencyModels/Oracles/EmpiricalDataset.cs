@@ -43,7 +43,7 @@ public sealed class EmpiricalDataset : IDisposable
         var x64 = x.to(ScalarType.Float64).reshape(x.shape[0], Dimension);
         var pts = _points.to(x.device);
         var d2 = (x64.unsqueeze(1) - pts.unsqueeze(0)).Square().sum(2);  // [B, M], exact differences
-        var w = (d2.Times(-0.5 / (sigma * sigma))).softmax(1);                // softmax subtracts the max: stable
+        var w = d2.Times(-0.5 / (sigma * sigma)).softmax(1);                // softmax subtracts the max: stable
         return w.matmul(pts).reshape(x.shape).to(x.dtype).MoveToOuterDisposeScope();
     }
 
@@ -63,7 +63,7 @@ public sealed class EmpiricalDataset : IDisposable
         var x64 = x.to(ScalarType.Float64).reshape(x.shape[0], Dimension);
         var pts = _points.to(x.device);
         var d2 = (x64.unsqueeze(1) - pts.unsqueeze(0)).Square().sum(2);
-        var w = (d2 * (s64.Square().DividedInto(-0.5)).unsqueeze(1)).softmax(1);
+        var w = (d2 * s64.Square().DividedInto(-0.5).unsqueeze(1)).softmax(1);
         return w.matmul(pts).reshape(x.shape).to(x.dtype).MoveToOuterDisposeScope();
     }
 

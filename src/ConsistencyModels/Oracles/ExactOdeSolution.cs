@@ -82,7 +82,7 @@ public static class ExactOdeSolution
         bool toZero = sigmaEnd == 0;
         double uEnd = Math.Log(toZero ? sigmaFloor : sigmaEnd);
         var u0 = s0.log();
-        var span = (u0.SubtractedFrom(uEnd)).to(x.device);                               // [B]
+        var span = u0.SubtractedFrom(uEnd).to(x.device);                               // [B]
         int n = Math.Max(1, (int)Math.Ceiling(span.abs().max().item<double>() * stepsPerUnit));
         var shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
         shape[0] = x.shape[0];
@@ -90,7 +90,7 @@ public static class ExactOdeSolution
         var u0d = u0.to(x.device);
         Tensor F(Tensor xs, double s)
         {
-            using var sig = (u0d.Plus(span.Times(s))).exp();
+            using var sig = u0d.Plus(span.Times(s)).exp();
             using var d = denoiser(xs, sig);
             return (xs - d) * spanB;
         }
@@ -107,7 +107,7 @@ public static class ExactOdeSolution
                 var k2 = F(cur.Plus(k1.Times(0.5 * h)), s + 0.5 * h);
                 var k3 = F(cur.Plus(k2.Times(0.5 * h)), s + 0.5 * h);
                 var k4 = F(cur.Plus(k3.Times(h)), s + h);
-                var next = (cur.Plus((k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4)).Times(h / 6.0))).MoveToOuterDisposeScope();
+                var next = cur.Plus(k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4).Times(h / 6.0)).MoveToOuterDisposeScope();
                 nfe += 4;
                 cur.Dispose();
                 cur = next;
@@ -141,7 +141,7 @@ public static class ExactOdeSolution
             var k2 = F(denoiser, cur.Plus(k1.Times(0.5 * h)), u + 0.5 * h);
             var k3 = F(denoiser, cur.Plus(k2.Times(0.5 * h)), u + 0.5 * h);
             var k4 = F(denoiser, cur.Plus(k3.Times(h)), u + h);
-            var next = cur.Plus((k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4)).Times(h / 6.0));
+            var next = cur.Plus(k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4).Times(h / 6.0));
             nfe += 4;
             cur.Dispose();
             cur = next.MoveToOuterDisposeScope();

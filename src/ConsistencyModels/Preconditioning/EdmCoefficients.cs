@@ -49,20 +49,20 @@ public static class EdmCoefficients
 
     /// <summary>c_skip for a tensor of per-sample σ (any shape; broadcasts like σ).</summary>
     public static Tensor CSkip(Tensor sigma, double sigmaData = DefaultSigmaData) =>
-        (sigma.Square().Plus(sigmaData * sigmaData)).DividedInto(sigmaData * sigmaData);
+        sigma.Square().Plus(sigmaData * sigmaData).DividedInto(sigmaData * sigmaData);
 
     /// <summary>c_out for a tensor of per-sample σ.</summary>
     public static Tensor COut(Tensor sigma, double sigmaData = DefaultSigmaData) =>
-        sigma.Times(sigmaData) / (sigma.Square().Plus(sigmaData * sigmaData)).sqrt();
+        sigma.Times(sigmaData) / sigma.Square().Plus(sigmaData * sigmaData).sqrt();
 
     /// <summary>c_in for a tensor of per-sample σ.</summary>
     public static Tensor CIn(Tensor sigma, double sigmaData = DefaultSigmaData) =>
-        (sigma.Square().Plus(sigmaData * sigmaData)).rsqrt();
+        sigma.Square().Plus(sigmaData * sigmaData).rsqrt();
 
     /// <summary>c_noise = ¼·ln σ for a tensor of per-sample σ.</summary>
     public static Tensor CNoise(Tensor sigma) => sigma.log().Times(0.25);
 
     /// <summary>λ(σ) for a tensor of per-sample σ.</summary>
     public static Tensor LossWeight(Tensor sigma, double sigmaData = DefaultSigmaData) =>
-        (sigma.Square().Plus(sigmaData * sigmaData)) / (sigma.Times(sigmaData)).Square();
+        (sigma.Square().Plus(sigmaData * sigmaData)) / sigma.Times(sigmaData).Square();
 }

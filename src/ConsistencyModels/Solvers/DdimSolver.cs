@@ -19,7 +19,7 @@ public static class DdimSolver
         using var scope = NewDisposeScope();
         var x0 = denoiser(x, sigma);
         var eps = (x - x0).Over(sigma);
-        return (x0.Plus(eps.Times(sigmaNext))).MoveToOuterDisposeScope();
+        return x0.Plus(eps.Times(sigmaNext)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Integrates from x_T at sigmas[0]; returns the state at sigmas[^1].</summary>

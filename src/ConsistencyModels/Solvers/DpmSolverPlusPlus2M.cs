@@ -42,7 +42,7 @@ public static class DpmSolverPlusPlus2M
             double r = hPrev / h;
             target = denoised.Times(1 + 1 / (2 * r)) - previousDenoised.Times(1 / (2 * r));
         }
-        return ((x.Times(sigmaNext / sigma)).Plus(target.Times(decay))).MoveToOuterDisposeScope();
+        return x.Times(sigmaNext / sigma).Plus(target.Times(decay)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Integrates from x_T at sigmas[0]; returns the state at sigmas[^1].</summary>

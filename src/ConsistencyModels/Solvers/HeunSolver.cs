@@ -21,7 +21,7 @@ public static class HeunSolver
         var xEuler = x.Plus(d.Times(h));
         if (sigmaNext == 0) return xEuler.MoveToOuterDisposeScope();
         var d2 = (xEuler - denoiser(xEuler, sigmaNext)).Over(sigmaNext);
-        return (x.Plus((d.Plus(d2)).Times(0.5 * h))).MoveToOuterDisposeScope();
+        return x.Plus(d.Plus(d2).Times(0.5 * h)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

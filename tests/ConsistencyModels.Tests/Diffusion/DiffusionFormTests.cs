@@ -74,7 +74,7 @@ public class DiffusionFormTests
         using var v = EdmMapping.Velocity(flow, 0.3, x0, eps);
         Assert.That(v.data<double>().ToArray(), Is.EqualTo(new[] { 1.5, 1.25 }));
         // With a denoiser that knows x₀, Predict recovers x₀ and ε from x_t = α·x₀ + σ_t·ε (t = 0.3: α = 0.7, σ_t = 0.3).
-        using var xt = ((x0.Times(0.7)).Plus(eps.Times(0.3))).view(1, 2);
+        using var xt = x0.Times(0.7).Plus(eps.Times(0.3)).view(1, 2);
         var (p0, pe) = EdmMapping.Predict(flow, (x, s) => x0.view(1, 2).clone(), xt, 0.3);
         using (p0) using (pe)
             Assert.That(pe.allclose(eps.view(1, 2), rtol: 1e-14, atol: 1e-14), Is.True);
@@ -127,7 +127,7 @@ public class DiffusionFormTests
             var k2 = Velocity(xt.Plus(k1.Times(0.5 * h)), tm);
             var k3 = Velocity(xt.Plus(k2.Times(0.5 * h)), tm);
             var k4 = Velocity(xt.Plus(k3.Times(h)), tb);
-            var next = (xt.Plus((k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4)).Times(h / 6))).MoveToOuterDisposeScope();
+            var next = xt.Plus(k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4).Times(h / 6)).MoveToOuterDisposeScope();
             xt.Dispose();
             xt = next;
         }

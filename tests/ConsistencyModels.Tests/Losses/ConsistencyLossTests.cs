@@ -172,7 +172,7 @@ public class ConsistencyLossTests
         using var z = Z(batch, 12);
         using var idx = tensor(n);
         // Student 1.5·x + 0.1·σ, target x − 0.2·σ: the difference involves x₀, σ_n, σ_{n+1} and z (one z).
-        ConditionedModel student = (x, s, _) => (x.Times(1.5)).Plus(s.reshape(-1, 1, 1, 1).Times(0.1));
+        ConditionedModel student = (x, s, _) => x.Times(1.5).Plus(s.reshape(-1, 1, 1, 1).Times(0.1));
         ConditionedModel target = (x, s, _) => x - s.reshape(-1, 1, 1, 1).Times(0.2);
         using var value = loss.Compute(student, target, x0, null, Grid, idx, z);
         var xs = x0.data<double>().ToArray();

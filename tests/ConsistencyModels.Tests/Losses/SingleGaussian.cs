@@ -49,7 +49,7 @@ internal sealed class SingleGaussian
         using var s = T(S, x);
         using var a = Col(sigma, x);
         using var b = Col(sigmaNext, x);
-        return mu.Plus((x - mu) * (s.Square().Plus(b.Square())).sqrt() / (s.Square().Plus(a.Square())).sqrt());
+        return mu.Plus((x - mu) * s.Square().Plus(b.Square()).sqrt() / s.Square().Plus(a.Square()).sqrt());
     }
 
     /// <summary>f*(x, σ) = μ + (x−μ)·√(s²+ε²)/√(s²+σ²).</summary>

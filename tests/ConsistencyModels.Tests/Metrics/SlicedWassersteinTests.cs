@@ -93,7 +93,7 @@ public class SlicedWassersteinTests
         var c = ScalarArithmetic.Arange(3, dtype: float32).reshape(1, 3, 1, 1).Times(10000);
         var y = ScalarArithmetic.Arange(12, dtype: float32).reshape(1, 1, 12, 1).Times(100);
         var xx = ScalarArithmetic.Arange(10, dtype: float32).reshape(1, 1, 1, 10);
-        var img = (c.Plus(y).Plus(xx)).expand(2, 3, 12, 10).contiguous();
+        var img = c.Plus(y).Plus(xx).expand(2, 3, 12, 10).contiguous();
         using var gen = new Generator(5);
         var p = SlicedWasserstein.ExtractPatches(img, 3, 4, gen);
         Assert.That(p.shape, Is.EqualTo(new long[] { 8, 27 }));

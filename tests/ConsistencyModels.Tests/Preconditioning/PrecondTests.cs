@@ -29,10 +29,10 @@ public class PrecondTests
             double cIn = 1 / Math.Sqrt(s * s + sd * sd), cNoise = Math.Log(s) / 4;
             using var xi = x[i..(i + 1)];
             using var f = precond.Net.forward(xi.Times(cIn), tensor(new[] { (float)cNoise }), null);
-            using var expected = (xi.Times(cSkip)).Plus(f.Times(cOut));
+            using var expected = xi.Times(cSkip).Plus(f.Times(cOut));
             using var got = d[i..(i + 1)];
             Assert.That((got - expected).abs().max().item<float>(), Is.LessThan(1e-5f), $"sigma {s}");
-            Assert.That((f.Times(cOut)).abs().max().item<float>(), Is.GreaterThan(1e-3f), "F must contribute");
+            Assert.That(f.Times(cOut).abs().max().item<float>(), Is.GreaterThan(1e-3f), "F must contribute");
         }
     }
 
@@ -48,7 +48,7 @@ public class PrecondTests
         double cSkip = sd * sd / ((s - eps) * (s - eps) + sd * sd), cOut = sd * (s - eps) / Math.Sqrt(s * s + sd * sd);
         double cIn = 1 / Math.Sqrt(s * s + sd * sd), cNoise = Math.Log(s) / 4;
         using var f = precond.Net.forward(x.Times(cIn), tensor(new[] { (float)cNoise }), labels);
-        using var expected = (x.Times(cSkip)).Plus(f.Times(cOut));
+        using var expected = x.Times(cSkip).Plus(f.Times(cOut));
         Assert.That((d - expected).abs().max().item<float>(), Is.LessThan(1e-5f));
     }
 

@@ -13,7 +13,7 @@ public class ConsistencySamplerTests
 {
     private const double Mu = 0.4, S = 0.3, Eps = 0.002;
 
-    private static Tensor F(Tensor x, double sigma) => ((x.Minus(Mu)).Times(Math.Sqrt(S * S + Eps * Eps) / Math.Sqrt(S * S + sigma * sigma))).Plus(Mu);
+    private static Tensor F(Tensor x, double sigma) => x.Minus(Mu).Times(Math.Sqrt(S * S + Eps * Eps) / Math.Sqrt(S * S + sigma * sigma)).Plus(Mu);
 
     [TestCase(new double[0])]
     [TestCase(new[] { 0.8 })]

@@ -58,7 +58,7 @@ public class SolverEquivalenceTests
         Assert.That((y == d).all().item<bool>(), Is.True);
         // First-order step (no history) σ → σ': x' = (σ'/σ)·x + (1 − σ'/σ)·D, hand-derived from −expm1(−h) = 1 − σ'/σ.
         using var y1 = DpmSolverPlusPlus2M.Update(x, d, null, double.NaN, 0.3, 0.1);
-        using var expected = (x.Times(0.1 / 0.3)).Plus(d.Times(1 - 0.1 / 0.3));
+        using var expected = x.Times(0.1 / 0.3).Plus(d.Times(1 - 0.1 / 0.3));
         Assert.That(y1.allclose(expected, rtol: 1e-14, atol: 1e-14), Is.True);
     }
 

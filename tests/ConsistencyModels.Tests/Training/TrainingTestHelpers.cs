@@ -110,7 +110,7 @@ internal static class TrainingTestHelpers
 
     /// <summary>n images [n, 3, size, size] in [-1, 1].</summary>
     public static Tensor Images(int n, int size, ulong seed) =>
-        ((rand(new long[] { n, 3, size, size }, generator: new Generator(seed)).Times(2)).Minus(1));
+        (rand(new long[] { n, 3, size, size }, generator: new Generator(seed)).Times(2).Minus(1));
 
     /// <summary>An EDM teacher on the tiny config, initialized from <paramref name="seed"/>.</summary>
     public static EdmPrecond TinyTeacher(long seed, UNetConfig? config = null)
