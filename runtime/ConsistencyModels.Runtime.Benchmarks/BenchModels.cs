@@ -1,5 +1,6 @@
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Runtime.Benchmarks;
@@ -26,7 +27,7 @@ internal static class BenchModels
         using (no_grad())
         {
             // A fresh U-Net's output layers are zero; small random offsets make every layer do real work.
-            foreach (var p in model.parameters()) p.add_(randn(p.shape, generator: generator) * 0.02);
+            foreach (var p in model.parameters()) p.AddInPlace(randn(p.shape, generator: generator).Times(0.02));
         }
         ModelFile.Save(path, model, metadata);
         return path;

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Runtime.Benchmarks;
@@ -63,7 +64,7 @@ public class RuntimeStageBenchmarks
     {
         generator = new TextureGenerator(BenchModels.Save(UNetConfig.Tiny, "tiny"), CPU);
         destination = new float[3 * Size * Size];
-        output = rand(1, 3, Size, Size) * 2 - 1;
+        output = rand(1, 3, Size, Size).Times(2).Minus(1);
         Stages();
     }
 

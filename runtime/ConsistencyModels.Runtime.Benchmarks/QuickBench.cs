@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Runtime.Gl;
 using Silk.NET.OpenGL;
 using static TorchSharp.torch;
@@ -104,7 +105,7 @@ internal static class QuickBench
     private static void Allocation(TextureGenerator generator, GlContext? gl, int size, string tag)
     {
         var destination = new float[3 * size * size];
-        using var output = rand(1, 3, size, size) * 2 - 1;
+        using var output = rand(1, 3, size, size).Times(2).Minus(1);
         using var sink = gl is null ? null : new GlTextureSink(gl.GL, size, size);
         const int warm = 5, frames = 20;
         long Measure(Action<int> frame)

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Sampling;
 using TorchSharp;
@@ -115,6 +116,7 @@ public sealed class TextureGenerator : ITextureSource
         bool compile = true)
     {
         ArgumentNullException.ThrowIfNull(model);
+        GcStress.StartIfRequested(); // CM_GC_STRESS=1: any app using the runtime runs under GC stress too
         try
         {
             euler = IsFewStepDenoiser(model.Metadata);
@@ -161,8 +163,8 @@ public sealed class TextureGenerator : ITextureSource
                 TwoStepTau = ModelSampler.ConsistencyTaus(m, 2)[0];
             }
             // σ as float64 [1], exactly what PreconditionedNetwork.AsDenoiser passes.
-            firstSigma = first.Select(sigma => full(1, sigma, ScalarType.Float64, Device)).ToArray();
-            secondSigma = full(1, TwoStepTau, ScalarType.Float64, Device);
+            firstSigma = first.Select(sigma => ScalarArithmetic.Full([1], sigma, ScalarType.Float64, Device)).ToArray();
+            secondSigma = ScalarArithmetic.Full([1], TwoStepTau, ScalarType.Float64, Device);
             sigmaMaxScalar = m.SigmaMax.ToScalar();
             renoiseScalar = euler ? 0.0.ToScalar() : Math.Sqrt(TwoStepTau * TwoStepTau - m.SigmaMin * m.SigmaMin).ToScalar();
             // One Euler step σ₀ → σ₁: x₁ = x + (σ₁ − σ₀)(x − D)/σ₀ = (1 + k)·x − k·D with k = (σ₁ − σ₀)/σ₀ (EulerSolver.Step).

@@ -5,6 +5,7 @@ using TextureViewer;
 // Window if there is a display, else headless EGL, else CPU-only PNGs: the viewer never crashes for lack of GL.
 // Every failure, on any thread, ends as one "error:" line and a non-zero exit code, like cm (ViewerErrors).
 AppDomain.CurrentDomain.UnhandledException += (_, e) => ViewerErrors.ExitOnUnhandled(e.ExceptionObject);
+ConsistencyModels.Platform.GcStress.StartIfRequested();
 try
 {
     return Run(args);

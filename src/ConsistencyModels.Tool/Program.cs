@@ -17,6 +17,7 @@ public static class Program
     {
         // Training and sampling free and re-allocate the same activations every step: keep them in the heap.
         Platform.NativeAllocator.KeepFreedBuffers();
+        Platform.GcStress.StartIfRequested();
         using var cancellation = new CancellationTokenSource();
         using var signals = new StopSignals(cancellation, Console.Error);
         var settings = CliSettings.Default() with

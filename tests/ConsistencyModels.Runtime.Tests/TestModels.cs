@@ -1,5 +1,6 @@
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using static TorchSharp.torch;
 
@@ -37,7 +38,7 @@ internal static class TestModels
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         foreach (var p in model.parameters())
-            p.add_(randn(p.shape, generator: generator) * 0.1);
+            p.AddInPlace(randn(p.shape, generator: generator).Times(0.1));
     }
 
     public static string TempDirectory() =>

@@ -1,5 +1,6 @@
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Sampling;
 using static TorchSharp.torch;
 
@@ -241,7 +242,7 @@ public class TextureGeneratorTests
         using var generator = new TextureGenerator(modelPath, CPU, NetworkPrecision.Float32);
         var request = new TextureRequest(16, 16, 1, 2, 5, 0);
         var destination = new float[request.PlanarLength];
-        using var output = rand(1, 3, 16, 16) * 4 - 2;
+        using var output = rand(1, 3, 16, 16).Times(4).Minus(2);
         void Frame(int i)
         {
             // Phases cross whole numbers (new seeds drawn into the cache) and land on them exactly.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ConsistencyModels.Distributed;
+using ConsistencyModels.Platform;
 using MpiTestHost;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -49,7 +50,8 @@ static int Train(HostOptions o, IGradientSynchronizer sync)
     // --batch is per rank; a single process with batch K·B and the same --shards reproduces a K-rank run.
     var plan = new RankedBatchPlan(o.Seed, sync.Rank, sync.WorldSize, o.Batch, o.Shards);
     using var w = TinyModel.TargetWeights();
-    using var opt = optim.SGD(model.parameters(), o.LearningRate);
+    // Plain SGD (TorchSharp's SGD.step with momentum 0: p += -lr·grad) with a kept-alive Scalar.
+    using var negativeLearningRate = (-o.LearningRate).ToScalar();
     var parameters = model.parameters().ToList();
 
     for (int step = startStep; step < o.Steps; step++)
@@ -64,7 +66,7 @@ static int Train(HostOptions o, IGradientSynchronizer sync)
             return randn(new long[] { plan.ShardBatch, TinyModel.InputDim }, generator: g);
         }).ToArray(), 0);
         var y = sin(x.matmul(w));
-        opt.zero_grad();
+        foreach (var p in parameters) { using var grad = p.grad; grad?.zero_(); }
         var loss = nn.functional.mse_loss(model.forward(x), y);
         loss.backward();
         double localLoss = loss.item<float>();
@@ -75,7 +77,8 @@ static int Train(HostOptions o, IGradientSynchronizer sync)
             return 4;
         }
         sync.AverageGradients(parameters);
-        opt.step();
+        using (no_grad())
+            foreach (var p in parameters) { using var grad = p.grad; if (grad is not null) p.add_(grad, negativeLearningRate); }
         double meanLoss = sync.MeanOverRanks(localLoss);
         if (sync.IsPrimary)
         {
@@ -148,7 +151,7 @@ static int Bench(HostOptions o, IGradientSynchronizer sync)
         var full = Time(sync, o.BenchIterations, () => sync.AverageGradients([p]));
         // Reference: the arithmetic of a reduction without communication (memory-bound on one core).
         using var other = ones(n);
-        var local = Time(sync, o.BenchIterations, () => flat.add_(other));
+        var local = Time(sync, o.BenchIterations, () => flat.add_(other, ConsistencyModels.Platform.ScalarArithmetic.One));
         if (sync.IsPrimary)
         {
             double bytes = n * 4.0;

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -24,7 +25,7 @@ public static class TinyModel
     public static Tensor TargetWeights()
     {
         using var g = new torch.Generator(7);
-        return torch.randn(InputDim, OutputDim, generator: g) * 0.5;
+        return torch.randn(InputDim, OutputDim, generator: g).Times(0.5);
     }
 
     /// <summary>Snapshot of every parameter, in module order.</summary>

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ConsistencyModels.IO;
 using ConsistencyModels.Losses;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Sampling;
 using ConsistencyModels.Tool.Options;
@@ -110,8 +111,9 @@ public static class BenchCommand
         var grid = consistency ? [] : ModelSampler.OdeGrid(metadata, options.Steps);
         var shape = new long[] { options.Batch, 3, options.Size, options.Size };
         var buffer = new float[options.Batch * 3 * options.Size * options.Size];
+        using var classCount = ((long)Math.Max(1, metadata.Config.ClassCount)).ToScalar();
         using var labels = metadata.Config.ClassCount > 0
-            ? torch.arange(options.Batch, dtype: ScalarType.Int64, device: device).remainder(metadata.Config.ClassCount)
+            ? ScalarArithmetic.Arange(options.Batch, dtype: ScalarType.Int64, device: device).remainder(classCount)
             : null;
         var denoiser = model.AsDenoiser(labels);
         using var generator = new Generator(0, CPU);
@@ -128,7 +130,7 @@ public static class BenchCommand
             cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var clock = Stopwatch.StartNew();
-            var x = (torch.randn(shape, generator: generator).to(device) * metadata.SigmaMax);
+            var x = (torch.randn(shape, generator: generator).to(device).Times(metadata.SigmaMax));
             Sync(device);
             double tNoise = clock.Elapsed.TotalMilliseconds;
             var sample = consistency
@@ -136,7 +138,7 @@ public static class BenchCommand
                 : Solvers.EulerSolver.Sample(denoiser, x, grid);
             Sync(device);
             double tForward = clock.Elapsed.TotalMilliseconds;
-            using (var host = sample.clamp(-1, 1).to(ScalarType.Float32).cpu())
+            using (var host = sample.Clamp(-1, 1).to(ScalarType.Float32).cpu())
                 host.data<float>().CopyTo(buffer);
             double tCopy = clock.Elapsed.TotalMilliseconds;
             if (i >= options.Warmup)
@@ -160,7 +162,7 @@ public static class BenchCommand
         IProgressReporter progress, CancellationToken cancellation)
     {
         var loss = new EdmLoss(sigmaData: metadata.SigmaData);
-        using var optimizer = torch.optim.Adam(net.parameters(), lr: 1e-4);
+        using var optimizer = new ConsistencyModels.Training.AdamOptimizer(net.parameters(), 1e-4);
         using var generator = new Generator(0, CPU);
         net.train();
         ConditionedModel denoiser = (x, sigma, labels) => net.forward(x, sigma, labels);
@@ -177,20 +179,20 @@ public static class BenchCommand
             cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var clock = Stopwatch.StartNew();
-            var x0 = (torch.rand(shape, generator: generator) * 2 - 1).to(device);
+            var x0 = torch.rand(shape, generator: generator).Times(2).Minus(1).to(device);
             var labels = metadata.Config.ClassCount > 0
                 ? torch.randint(0, metadata.Config.ClassCount, [options.Batch], generator: generator, dtype: ScalarType.Int64).to(device)
                 : null;
             Sync(device);
             double tData = clock.Elapsed.TotalMilliseconds;
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var value = loss.Compute(denoiser, x0, labels, device.type == DeviceType.CPU ? generator : null);
             Sync(device);
             double tForward = clock.Elapsed.TotalMilliseconds;
             value.backward();
             Sync(device);
             double tBackward = clock.Elapsed.TotalMilliseconds;
-            optimizer.step();
+            optimizer.Step();
             Sync(device);
             double tStep = clock.Elapsed.TotalMilliseconds;
             if (i >= options.Warmup)

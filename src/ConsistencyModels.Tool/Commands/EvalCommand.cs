@@ -6,6 +6,7 @@ using ConsistencyModels.Data;
 using ConsistencyModels.IO;
 using ConsistencyModels.Metrics;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Sampling;
 using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;
@@ -77,7 +78,7 @@ public static class EvalCommand
             churn: options.Churn ?? ModelSampler.DefaultChurn);
         double sampleSeconds = clock.Elapsed.TotalSeconds;
         progress.Finish();
-        using var samples = raw.clamp(-1, 1);
+        using var samples = raw.Clamp(-1, 1);
 
         double? odeError = null;
         if (teacher is not null)

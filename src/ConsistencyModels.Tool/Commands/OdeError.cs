@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Tool.Commands;
@@ -27,6 +28,6 @@ internal static class OdeError
             throw new ArgumentException($"samples [{string.Join(", ", samples.shape)}] and reference [{string.Join(", ", reference.shape)}] must have the same shape.");
         using var scope = NewDisposeScope();
         var diff = samples.to(ScalarType.Float64).cpu() - reference.to(ScalarType.Float64).cpu();
-        return diff.square().mean([1, 2, 3]).sqrt().mean().item<double>();
+        return diff.Square().mean([1, 2, 3]).sqrt().mean().item<double>();
     }
 }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using StbImageSharp;
 using StbImageWriteSharp;
 using TorchSharp;
@@ -73,7 +74,7 @@ public static class ImageIO
     {
         CheckImage(image, nameof(image));
         using var scope = torch.NewDisposeScope();
-        var u8 = ((image.detach().to(float32).cpu() + 1) * 127.5).round().clamp(0, 255).to(uint8).permute(1, 2, 0).contiguous();
+        var u8 = image.detach().to(float32).cpu().Plus(1).Times(127.5).round().Clamp(0, 255).to(uint8).permute(1, 2, 0).contiguous();
         return u8.data<byte>().ToArray();
     }
 
@@ -98,7 +99,7 @@ public static class ImageIO
         int cellH = h + labelH, cellW = w;
         int outH = rows * cellH + (rows + 1) * padding, outW = cols * cellW + (cols + 1) * padding;
         using var scope = torch.NewDisposeScope();
-        var grid = torch.full(new long[] { 3, outH, outW }, padValue, dtype: float32);
+        var grid = ScalarArithmetic.Full(new long[] { 3, outH, outW }, padValue, dtype: float32);
         var src = batch.detach().to(float32).cpu();
         for (int i = 0; i < b; i++)
         {

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Diffusion;
@@ -12,14 +13,14 @@ public static class EdmMapping
     public static Tensor ToEdm(IDiffusionForm form, Tensor xt, double t)
     {
         ArgumentNullException.ThrowIfNull(form);
-        return xt / form.Alpha(t);
+        return xt.Over(form.Alpha(t));
     }
 
     /// <summary>The form's state x_t = α(t)·x for the EDM state x at σ = form.EdmSigma(t).</summary>
     public static Tensor FromEdm(IDiffusionForm form, Tensor x, double t)
     {
         ArgumentNullException.ThrowIfNull(form);
-        return x * form.Alpha(t);
+        return x.Times(form.Alpha(t));
     }
 
     /// <summary>The EDM noise level σ = σ_t(t)/α(t) (same as <see cref="IDiffusionForm.EdmSigma"/>).</summary>
@@ -46,7 +47,7 @@ public static class EdmMapping
         ArgumentNullException.ThrowIfNull(x0);
         ArgumentNullException.ThrowIfNull(eps);
         Guard.SameShape(x0, eps, nameof(x0), nameof(eps));
-        return x0 * form.AlphaDerivative(t) + eps * form.SigmaTDerivative(t);
+        return x0.Times(form.AlphaDerivative(t)).Plus(eps.Times(form.SigmaTDerivative(t)));
     }
 
     /// <summary>
@@ -59,9 +60,9 @@ public static class EdmMapping
         ArgumentNullException.ThrowIfNull(xt);
         double a = form.Alpha(t), s = form.SigmaT(t);
         Guard.Positive(s, "sigmaT(t)");
-        using var x = xt / a;
+        using var x = xt.Over(a);
         var x0 = denoiser(x, s / a);
-        var eps = (xt - x0 * a) / s;
+        var eps = (xt - x0.Times(a)).Over(s);
         return (x0, eps);
     }
 }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,7 +45,7 @@ public static class GradientAverager
             }
             var flat = cat(pieces, 0).contiguous();
             allReduceSumInPlace(flat);
-            if (worldSize > 1) flat.div_(worldSize);
+            if (worldSize > 1) flat.DivInPlace(worldSize);
             long offset = 0;
             for (int i = 0; i < bucket.Count; i++)
             {

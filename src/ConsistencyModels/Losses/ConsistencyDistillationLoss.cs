@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Losses;
@@ -52,8 +53,8 @@ public sealed class ConsistencyDistillationLoss
     {
         using var scope = NewDisposeScope();
         var sigma = LossTensors.Gather(_sigmas, indices, x0);
-        var sigmaNext = LossTensors.Gather(_sigmas, indices + 1, x0);
-        var x = x0 + LossTensors.Broadcastable(sigma, x0) * z;
+        var sigmaNext = LossTensors.Gather(_sigmas, indices.Plus(1), x0);
+        var x = x0.Plus(LossTensors.Broadcastable(sigma, x0) * z);
         Tensor targetOut;
         using (no_grad())
         {

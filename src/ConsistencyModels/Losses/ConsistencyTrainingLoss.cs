@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Losses;
@@ -35,12 +36,12 @@ public sealed class ConsistencyTrainingLoss
         ConsistencyDistillationLoss.ValidateGrid(sigmas, nameof(sigmas));
         using var scope = NewDisposeScope();
         var sigma = LossTensors.Gather(sigmas, indices, x0);
-        var sigmaNext = LossTensors.Gather(sigmas, indices + 1, x0);
-        var x = x0 + LossTensors.Broadcastable(sigma, x0) * z;
+        var sigmaNext = LossTensors.Gather(sigmas, indices.Plus(1), x0);
+        var x = x0.Plus(LossTensors.Broadcastable(sigma, x0) * z);
         Tensor targetOut;
         using (no_grad())
         {
-            var xNext = x0 + LossTensors.Broadcastable(sigmaNext, x0) * z;
+            var xNext = x0.Plus(LossTensors.Broadcastable(sigmaNext, x0) * z);
             targetOut = target(xNext, sigmaNext, labels).detach();
         }
         var output = student(x, sigma, labels);

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Losses;
@@ -27,7 +28,7 @@ public static class DistanceMetric
         using var diff = (a - b).reshape(batch, -1);
         return kind switch
         {
-            DistanceMetricKind.L2 => diff.square().mean(new long[] { 1 }),
+            DistanceMetricKind.L2 => diff.Square().mean(new long[] { 1 }),
             DistanceMetricKind.L1 => diff.abs().mean(new long[] { 1 }),
             DistanceMetricKind.PseudoHuber => PseudoHuber(diff, PseudoHuberC(diff.shape[1])),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown distance metric"),
@@ -36,8 +37,8 @@ public static class DistanceMetric
 
     private static Tensor PseudoHuber(Tensor flatDiff, double c)
     {
-        using var sq = flatDiff.square().sum(new long[] { 1 });
-        return (sq + c * c).sqrt() - c;
+        using var sq = flatDiff.Square().sum(new long[] { 1 });
+        return sq.Plus(c * c).sqrt().Minus(c);
     }
 
     /// <summary>Parses l2, l1 or pseudo-huber (case-insensitive).</summary>

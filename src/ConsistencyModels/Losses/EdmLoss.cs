@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using static TorchSharp.torch;
 
@@ -31,7 +32,7 @@ public sealed class EdmLoss
 
     /// <summary>Draws σ for a batch: exp(P_mean + P_std·N(0,1)), shape [B].</summary>
     public Tensor SampleSigma(long batch, Tensor like, Generator? generator) =>
-        (randn(new long[] { batch }, dtype: like.dtype, device: like.device, generator: generator) * PStd + PMean).exp();
+        randn(new long[] { batch }, dtype: like.dtype, device: like.device, generator: generator).Times(PStd).Plus(PMean).exp();
 
     /// <summary>The scalar loss for a batch of clean images x₀ (mean over the batch).</summary>
     public Tensor Compute(ConditionedModel denoiser, Tensor x0, Tensor? labels, Generator? generator)
@@ -47,9 +48,9 @@ public sealed class EdmLoss
     {
         using var scope = NewDisposeScope();
         var s = LossTensors.Broadcastable(sigma, x0);
-        var d = denoiser(x0 + s * noise, sigma, labels);
+        var d = denoiser(x0.Plus(s * noise), sigma, labels);
         var weight = EdmCoefficients.LossWeight(sigma, SigmaData);
-        var perSample = (d - x0).square().reshape(x0.shape[0], -1).mean(new long[] { 1 });
+        var perSample = (d - x0).Square().reshape(x0.shape[0], -1).mean(new long[] { 1 });
         return (weight * perSample).mean().MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Losses;
@@ -23,14 +24,14 @@ public static class LossWeighting
     /// <summary>λ(σ) for per-sample σ of shape [B]; returns [B].</summary>
     public static Tensor Compute(LossWeightingKind kind, Tensor sigma, double sigmaData = Preconditioning.EdmCoefficients.DefaultSigmaData)
     {
-        using var snr = sigma.square().reciprocal();
+        using var snr = sigma.Square().reciprocal();
         return kind switch
         {
             LossWeightingKind.Uniform => ones_like(sigma),
             LossWeightingKind.Snr => snr.clone(),
-            LossWeightingKind.SnrPlusOne => snr + 1.0,
-            LossWeightingKind.Karras => snr + 1.0 / (sigmaData * sigmaData),
-            LossWeightingKind.TruncatedSnr => snr.clamp_min(1.0),
+            LossWeightingKind.SnrPlusOne => snr.Plus(1.0),
+            LossWeightingKind.Karras => snr.Plus(1.0 / (sigmaData * sigmaData)),
+            LossWeightingKind.TruncatedSnr => snr.ClampMin(1.0),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown weighting"),
         };
     }

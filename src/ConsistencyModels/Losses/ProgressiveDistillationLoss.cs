@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using static TorchSharp.torch;
 
@@ -51,11 +52,11 @@ public sealed class ProgressiveDistillationLoss
         if (teacherSigmas.Count < 3 || (teacherSigmas.Count - 1) % 2 != 0 || teacherSigmas[^1] != 0)
             throw new ArgumentException($"teacherSigmas must hold an even number of steps ending at 0, got {teacherSigmas.Count} values.", nameof(teacherSigmas));
         using var scope = NewDisposeScope();
-        var i2 = studentIndices * 2;
+        var i2 = studentIndices.Times(2);
         var t = LossTensors.Gather(teacherSigmas, i2, x0);
-        var u = LossTensors.Gather(teacherSigmas, i2 + 1, x0);
-        var s = LossTensors.Gather(teacherSigmas, i2 + 2, x0);
-        var xt = x0 + LossTensors.Broadcastable(t, x0) * z;
+        var u = LossTensors.Gather(teacherSigmas, i2.Plus(1), x0);
+        var s = LossTensors.Gather(teacherSigmas, i2.Plus(2), x0);
+        var xt = x0.Plus(LossTensors.Broadcastable(t, x0) * z);
         Tensor target;
         using (no_grad())
         {

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using static TorchSharp.torch;
 
@@ -61,7 +62,7 @@ public sealed class RectifiedDiffusionLoss
     {
         using var scope = NewDisposeScope();
         var sigma = SampleSigma(x0.shape[0], x0, generator);
-        var d = denoiser(x0 + LossTensors.Broadcastable(sigma, x0) * pairedNoise, sigma, labels);
+        var d = denoiser(x0.Plus(LossTensors.Broadcastable(sigma, x0) * pairedNoise), sigma, labels);
         var weight = LossWeighting.Compute(Weighting, sigma, SigmaData);
         return (weight * DistanceMetric.PerSample(Metric, d, x0)).mean().MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,8 +23,8 @@ public static class SeamError
         var dyInterior = (x[.., .., 1.., ..] - x[.., .., ..^1, ..]).abs();
         var dxSeam = (x[.., .., .., 0] - x[.., .., .., -1]).abs();
         var dySeam = (x[.., .., 0, ..] - x[.., .., -1, ..]).abs();
-        double interior = (dxInterior.sum() + dyInterior.sum()).item<double>() / (dxInterior.numel() + dyInterior.numel());
-        double seam = (dxSeam.sum() + dySeam.sum()).item<double>() / (dxSeam.numel() + dySeam.numel());
+        double interior = dxInterior.sum().Plus(dyInterior.sum()).item<double>() / (dxInterior.numel() + dyInterior.numel());
+        double seam = dxSeam.sum().Plus(dySeam.sum()).item<double>() / (dxSeam.numel() + dySeam.numel());
         return seam / interior;
     }
 }

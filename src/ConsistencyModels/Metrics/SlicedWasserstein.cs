@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,17 +33,17 @@ public static class SpectrumDistance
         long h = x.shape[2], w = x.shape[3];
         var xd = x.detach().to(float64).cpu();
         xd = xd - xd.mean([2, 3], keepdim: true);
-        var power = torch.fft.fft2(xd).abs().square().mean([0, 1]) / (h * w);   // [H, W]
+        var power = torch.fft.fft2(xd).abs().Square().mean([0, 1]).Over(h * w);   // [H, W]
         // Integer frequency of each FFT bin (fftfreq·n): 0, 1, ..., −2, −1.
         var fy = torch.fft.fftfreq(h, d: 1.0 / h, dtype: float64).unsqueeze(1);
         var fx = torch.fft.fftfreq(w, d: 1.0 / w, dtype: float64).unsqueeze(0);
-        var radius = (fy.square() + fx.square()).sqrt().round().to(int64).flatten();
+        var radius = fy.Square().Plus(fx.Square()).sqrt().round().to(int64).flatten();
         long rMax = Math.Min(h, w) / 2;
-        var keep = radius.le(rMax);
+        var keep = radius.LessOrEqual(rMax);
         var r = radius.masked_select(keep);
         var p = power.flatten().masked_select(keep);
-        var sum = torch.zeros(rMax + 1, dtype: float64).index_add(0, r, p, 1.0);
-        var count = torch.zeros(rMax + 1, dtype: float64).index_add(0, r, torch.ones_like(p), 1.0);
-        return (sum / count).clamp_min(1e-20).log10().MoveToOuterDisposeScope();
+        var sum = torch.zeros(rMax + 1, dtype: float64).IndexAdd(0, r, p, 1.0);
+        var count = torch.zeros(rMax + 1, dtype: float64).IndexAdd(0, r, torch.ones_like(p), 1.0);
+        return (sum / count).ClampMin(1e-20).log10().MoveToOuterDisposeScope();
     }
 }

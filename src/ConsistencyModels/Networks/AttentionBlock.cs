@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,6 +39,6 @@ internal sealed class AttentionBlock : nn.Module<Tensor, Tensor>
         var t = qkv.forward(norm.forward(x)).reshape(b, 3, heads, d, h * w).permute(1, 0, 2, 4, 3);
         var a = nn.functional.scaled_dot_product_attention(t[0], t[1], t[2]);
         var y = a.permute(0, 1, 3, 2).reshape(b, c, h, w);
-        return (x + proj.forward(y)).MoveToOuterDisposeScope();
+        return x.Plus(proj.forward(y)).MoveToOuterDisposeScope();
     }
 }

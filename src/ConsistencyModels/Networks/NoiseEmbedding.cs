@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,13 +27,13 @@ internal sealed class NoiseEmbedding : nn.Module<Tensor, Tensor>
         int half = channels / 2;
         if (kind == NoiseEmbeddingKind.Positional)
         {
-            var k = arange(half, dtype: ScalarType.Float32) / half;
+            var k = ScalarArithmetic.Arange(half, dtype: ScalarType.Float32).Over(half);
             freqs = pow(1.0 / MaxPositions, k);
             inputScale = PositionalInputScale;
         }
         else
         {
-            freqs = randn(half, dtype: ScalarType.Float32) * (2 * Math.PI * FourierScale);
+            freqs = randn(half, dtype: ScalarType.Float32).Times(2 * Math.PI * FourierScale);
             inputScale = 1.0;
         }
         RegisterComponents();
@@ -57,7 +58,7 @@ internal sealed class NoiseEmbedding : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor cNoise)
     {
         using var scope = NewDisposeScope();
-        var x = outer(cNoise.to(freqs.dtype) * inputScale, freqs);
+        var x = outer(cNoise.to(freqs.dtype).Times(inputScale), freqs);
         return cat([x.cos(), x.sin()], 1).MoveToOuterDisposeScope();
     }
 }

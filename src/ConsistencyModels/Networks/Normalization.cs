@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,8 +19,8 @@ internal static class Normalization
         var norm = nn.GroupNorm(groups, channels, eps);
         using (no_grad())
         {
-            norm.weight.fill_(1.0);
-            norm.bias!.fill_(0.0);
+            norm.weight.FillInPlace(1.0);
+            norm.bias!.FillInPlace(0.0);
         }
         return norm;
     }

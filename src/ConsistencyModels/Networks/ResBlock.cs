@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,9 +53,9 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         var h = conv0.forward(nn.functional.silu(norm0.forward(x)));
         var p = affine.forward(emb).unsqueeze(-1).unsqueeze(-1);
         var scaleShift = p.chunk(2, 1);
-        h = nn.functional.silu(torch.addcmul(scaleShift[1], norm1.forward(h), scaleShift[0] + 1, One));
+        h = nn.functional.silu(torch.addcmul(scaleShift[1], norm1.forward(h), scaleShift[0].Plus(1), One));
         h = conv1.forward(dropout.forward(h));
-        h = h + (skip is not null ? skip.forward(x) : x);
+        h = h.Plus(skip is not null ? skip.forward(x) : x);
         if (attn is not null) h = attn.forward(h);
         return h.MoveToOuterDisposeScope();
     }

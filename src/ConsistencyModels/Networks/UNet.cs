@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -120,7 +121,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         var emb = map_noise.forward(cNoise.to(x.device)).to(dtype);
         emb = map_layer1.forward(nn.functional.silu(map_layer0.forward(emb)));
         if (map_label is not null)
-            emb = emb + map_label.forward(classLabels!);
+            emb = emb.Plus(map_label.forward(classLabels!));
         emb = nn.functional.silu(emb);
 
         var h = cfg.PixelUnshuffleStem ? nn.functional.pixel_unshuffle(x, 2) : x;

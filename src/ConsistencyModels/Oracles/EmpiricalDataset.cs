@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Solvers;
 using static TorchSharp.torch;
 
@@ -41,8 +42,8 @@ public sealed class EmpiricalDataset : IDisposable
         using var scope = NewDisposeScope();
         var x64 = x.to(ScalarType.Float64).reshape(x.shape[0], Dimension);
         var pts = _points.to(x.device);
-        var d2 = (x64.unsqueeze(1) - pts.unsqueeze(0)).square().sum(2);  // [B, M], exact differences
-        var w = (d2 * (-0.5 / (sigma * sigma))).softmax(1);                // softmax subtracts the max: stable
+        var d2 = (x64.unsqueeze(1) - pts.unsqueeze(0)).Square().sum(2);  // [B, M], exact differences
+        var w = d2.Times(-0.5 / (sigma * sigma)).softmax(1);                // softmax subtracts the max: stable
         return w.matmul(pts).reshape(x.shape).to(x.dtype).MoveToOuterDisposeScope();
     }
 
@@ -58,11 +59,11 @@ public sealed class EmpiricalDataset : IDisposable
             throw new ArgumentException($"sigma must have shape [B] = [{x.shape[0]}], got [{string.Join(", ", sigma.shape)}].", nameof(sigma));
         using var scope = NewDisposeScope();
         var s64 = sigma.to(ScalarType.Float64, x.device);
-        if (!(s64 > 0).all().item<bool>()) throw new ArgumentException("sigma must be > 0 for every sample.", nameof(sigma));
+        if (!s64.Greater(0).all().item<bool>()) throw new ArgumentException("sigma must be > 0 for every sample.", nameof(sigma));
         var x64 = x.to(ScalarType.Float64).reshape(x.shape[0], Dimension);
         var pts = _points.to(x.device);
-        var d2 = (x64.unsqueeze(1) - pts.unsqueeze(0)).square().sum(2);
-        var w = (d2 * (-0.5 / s64.square()).unsqueeze(1)).softmax(1);
+        var d2 = (x64.unsqueeze(1) - pts.unsqueeze(0)).Square().sum(2);
+        var w = (d2 * s64.Square().DividedInto(-0.5).unsqueeze(1)).softmax(1);
         return w.matmul(pts).reshape(x.shape).to(x.dtype).MoveToOuterDisposeScope();
     }
 

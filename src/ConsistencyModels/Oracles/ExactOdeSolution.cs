@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Solvers;
 using static TorchSharp.torch;
 
@@ -48,7 +49,7 @@ public static class ExactOdeSolution
         var fine = Rk4(denoiser, x64, u0, uEnd, 2 * n, ref nfe);
         var diff = fine - coarse;
         double estimate = diff.abs().max().item<double>() / 15.0;
-        var result = fine + diff / 15.0;
+        var result = fine.Plus(diff.Over(15.0));
         if (toZero)
         {
             // x(0) = D(x(σf); σf) + O(σf²): the Euler step σf → 0 lands on D exactly.
@@ -77,11 +78,11 @@ public static class ExactOdeSolution
         Guard.Positive(sigmaFloor, nameof(sigmaFloor));
         using var scope = NewDisposeScope();
         var s0 = sigmaStart.to(ScalarType.Float64, CPU);
-        if (!(s0 > 0).all().item<bool>()) throw new ArgumentException("sigmaStart must be > 0 for every sample.", nameof(sigmaStart));
+        if (!s0.Greater(0).all().item<bool>()) throw new ArgumentException("sigmaStart must be > 0 for every sample.", nameof(sigmaStart));
         bool toZero = sigmaEnd == 0;
         double uEnd = Math.Log(toZero ? sigmaFloor : sigmaEnd);
         var u0 = s0.log();
-        var span = (uEnd - u0).to(x.device);                               // [B]
+        var span = u0.SubtractedFrom(uEnd).to(x.device);                               // [B]
         int n = Math.Max(1, (int)Math.Ceiling(span.abs().max().item<double>() * stepsPerUnit));
         var shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
         shape[0] = x.shape[0];
@@ -89,7 +90,7 @@ public static class ExactOdeSolution
         var u0d = u0.to(x.device);
         Tensor F(Tensor xs, double s)
         {
-            using var sig = (u0d + span * s).exp();
+            using var sig = u0d.Plus(span.Times(s)).exp();
             using var d = denoiser(xs, sig);
             return (xs - d) * spanB;
         }
@@ -103,10 +104,10 @@ public static class ExactOdeSolution
                 using var inner = NewDisposeScope();
                 double s = i * h;
                 var k1 = F(cur, s);
-                var k2 = F(cur + k1 * (0.5 * h), s + 0.5 * h);
-                var k3 = F(cur + k2 * (0.5 * h), s + 0.5 * h);
-                var k4 = F(cur + k3 * h, s + h);
-                var next = (cur + (k1 + k2 * 2 + k3 * 2 + k4) * (h / 6.0)).MoveToOuterDisposeScope();
+                var k2 = F(cur.Plus(k1.Times(0.5 * h)), s + 0.5 * h);
+                var k3 = F(cur.Plus(k2.Times(0.5 * h)), s + 0.5 * h);
+                var k4 = F(cur.Plus(k3.Times(h)), s + h);
+                var next = cur.Plus(k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4).Times(h / 6.0)).MoveToOuterDisposeScope();
                 nfe += 4;
                 cur.Dispose();
                 cur = next;
@@ -117,10 +118,10 @@ public static class ExactOdeSolution
         var fine = Rk4(2 * n);
         var diff = fine - coarse;
         double estimate = diff.abs().max().item<double>() / 15.0;
-        var result = fine + diff / 15.0;
+        var result = fine.Plus(diff.Over(15.0));
         if (toZero)
         {
-            using var floor = full(new long[] { x.shape[0] }, sigmaFloor, ScalarType.Float64, x.device);
+            using var floor = ScalarArithmetic.Full(new long[] { x.shape[0] }, sigmaFloor, ScalarType.Float64, x.device);
             result = denoiser(result, floor).to(ScalarType.Float64);
             nfe++;
         }
@@ -137,10 +138,10 @@ public static class ExactOdeSolution
             using var scope = NewDisposeScope();
             double u = u0 + i * h;
             var k1 = F(denoiser, cur, u);
-            var k2 = F(denoiser, cur + k1 * (0.5 * h), u + 0.5 * h);
-            var k3 = F(denoiser, cur + k2 * (0.5 * h), u + 0.5 * h);
-            var k4 = F(denoiser, cur + k3 * h, u + h);
-            var next = cur + (k1 + k2 * 2 + k3 * 2 + k4) * (h / 6.0);
+            var k2 = F(denoiser, cur.Plus(k1.Times(0.5 * h)), u + 0.5 * h);
+            var k3 = F(denoiser, cur.Plus(k2.Times(0.5 * h)), u + 0.5 * h);
+            var k4 = F(denoiser, cur.Plus(k3.Times(h)), u + h);
+            var next = cur.Plus(k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4).Times(h / 6.0));
             nfe += 4;
             cur.Dispose();
             cur = next.MoveToOuterDisposeScope();

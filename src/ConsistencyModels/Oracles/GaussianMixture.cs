@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Solvers;
 using static TorchSharp.torch;
 
@@ -132,7 +133,7 @@ public sealed class GaussianMixture
         var w = tensor(_weights, ScalarType.Float64);
         var comp = w.multinomial(n, replacement: true, generator: generator);
         var z = randn(new long[] { n, Dimension }, ScalarType.Float64, generator: generator);
-        return (mu.index_select(0, comp) + sd.index_select(0, comp) * z).MoveToOuterDisposeScope();
+        return mu.index_select(0, comp).Plus(sd.index_select(0, comp) * z).MoveToOuterDisposeScope();
     }
 
     // The oracle runs in managed float64: a handful of tiny torch ops costs milliseconds per call, and the

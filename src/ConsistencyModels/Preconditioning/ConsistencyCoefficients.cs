@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Preconditioning;
@@ -28,9 +29,9 @@ public static class ConsistencyCoefficients
 
     /// <summary>c_skip for a tensor of per-sample σ.</summary>
     public static Tensor CSkip(Tensor sigma, double epsilon, double sigmaData = EdmCoefficients.DefaultSigmaData) =>
-        sigmaData * sigmaData / ((sigma - epsilon).square() + sigmaData * sigmaData);
+        sigma.Minus(epsilon).Square().Plus(sigmaData * sigmaData).DividedInto(sigmaData * sigmaData);
 
     /// <summary>c_out for a tensor of per-sample σ.</summary>
     public static Tensor COut(Tensor sigma, double epsilon, double sigmaData = EdmCoefficients.DefaultSigmaData) =>
-        (sigma - epsilon) * sigmaData / (sigma.square() + sigmaData * sigmaData).sqrt();
+        sigma.Minus(epsilon).Times(sigmaData) / sigma.Square().Plus(sigmaData * sigmaData).sqrt();
 }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Preconditioning;
@@ -48,20 +49,20 @@ public static class EdmCoefficients
 
     /// <summary>c_skip for a tensor of per-sample σ (any shape; broadcasts like σ).</summary>
     public static Tensor CSkip(Tensor sigma, double sigmaData = DefaultSigmaData) =>
-        sigmaData * sigmaData / (sigma.square() + sigmaData * sigmaData);
+        sigma.Square().Plus(sigmaData * sigmaData).DividedInto(sigmaData * sigmaData);
 
     /// <summary>c_out for a tensor of per-sample σ.</summary>
     public static Tensor COut(Tensor sigma, double sigmaData = DefaultSigmaData) =>
-        sigma * sigmaData / (sigma.square() + sigmaData * sigmaData).sqrt();
+        sigma.Times(sigmaData) / sigma.Square().Plus(sigmaData * sigmaData).sqrt();
 
     /// <summary>c_in for a tensor of per-sample σ.</summary>
     public static Tensor CIn(Tensor sigma, double sigmaData = DefaultSigmaData) =>
-        (sigma.square() + sigmaData * sigmaData).rsqrt();
+        sigma.Square().Plus(sigmaData * sigmaData).rsqrt();
 
     /// <summary>c_noise = ¼·ln σ for a tensor of per-sample σ.</summary>
-    public static Tensor CNoise(Tensor sigma) => sigma.log() * 0.25;
+    public static Tensor CNoise(Tensor sigma) => sigma.log().Times(0.25);
 
     /// <summary>λ(σ) for a tensor of per-sample σ.</summary>
     public static Tensor LossWeight(Tensor sigma, double sigmaData = DefaultSigmaData) =>
-        (sigma.square() + sigmaData * sigmaData) / (sigma * sigmaData).square();
+        (sigma.Square().Plus(sigmaData * sigmaData)) / sigma.Times(sigmaData).Square();
 }

@@ -1,4 +1,5 @@
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,7 +57,7 @@ public abstract class PreconditionedNetwork : nn.Module<Tensor, Tensor, Tensor?,
         var s = sigma.to(type, x.device).reshape(-1).expand(b);
         var c = Coefficients(s, x.dtype);
         var f = net.forward(x * c.CIn, c.CNoise, classLabels);
-        var result = c.CSkip * x + c.COut * f.to(x.dtype);
+        var result = (c.CSkip * x).Plus(c.COut * f.to(x.dtype));
         return result.MoveToOuterDisposeScope();
     }
 
@@ -69,7 +70,7 @@ public abstract class PreconditionedNetwork : nn.Module<Tensor, Tensor, Tensor?,
     {
         Guard.Positive(sigma);
         using var scope = NewDisposeScope();
-        var result = Coefficients(full(1, sigma, ScalarType.Float64, device), type);
+        var result = Coefficients(ScalarArithmetic.Full([1], sigma, ScalarType.Float64, device), type);
         result.MoveToOuterDisposeScope();
         return result;
     }
@@ -95,7 +96,7 @@ public abstract class PreconditionedNetwork : nn.Module<Tensor, Tensor, Tensor?,
     public Denoiser AsDenoiser(Tensor? classLabels = null) => (x, sigma) =>
     {
         Guard.Positive(sigma);
-        using var s = full(1, sigma, ScalarType.Float64, x.device);
+        using var s = ScalarArithmetic.Full([1], sigma, ScalarType.Float64, x.device);
         if (classLabels is null || classLabels.numel() != 1 || x.shape[0] == 1)
             return forward(x, s, classLabels);
         using var labels = classLabels.reshape(1).expand(x.shape[0]);

@@ -1,4 +1,5 @@
 using ConsistencyModels.IO;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Schedules;
 using ConsistencyModels.Solvers;
@@ -169,25 +170,25 @@ public static class ModelSampler
         switch (sampler)
         {
             case SamplerKind.Consistency:
-                result = ConsistencySampler.Sample(denoiser, z * metadata.SigmaMax, ConsistencyTaus(metadata, steps),
+                result = ConsistencySampler.Sample(denoiser, z.Times(metadata.SigmaMax), ConsistencyTaus(metadata, steps),
                     metadata.SigmaMax, metadata.SigmaMin, generator);
                 break;
             case SamplerKind.Heun:
-                result = HeunSolver.Sample(denoiser, z * metadata.SigmaMax, OdeGrid(metadata, steps));
+                result = HeunSolver.Sample(denoiser, z.Times(metadata.SigmaMax), OdeGrid(metadata, steps));
                 break;
             case SamplerKind.Euler:
-                result = EulerSolver.Sample(denoiser, z * metadata.SigmaMax, OdeGrid(metadata, steps));
+                result = EulerSolver.Sample(denoiser, z.Times(metadata.SigmaMax), OdeGrid(metadata, steps));
                 break;
             case SamplerKind.DpmPlusPlus2M:
-                result = DpmSolverPlusPlus2M.Sample(denoiser, z * metadata.SigmaMax, OdeGrid(metadata, steps));
+                result = DpmSolverPlusPlus2M.Sample(denoiser, z.Times(metadata.SigmaMax), OdeGrid(metadata, steps));
                 break;
             case SamplerKind.Stochastic:
-                result = EdmStochasticSampler.Sample(denoiser, z * metadata.SigmaMax, OdeGrid(metadata, steps),
+                result = EdmStochasticSampler.Sample(denoiser, z.Times(metadata.SigmaMax), OdeGrid(metadata, steps),
                     sChurn: churn, sTmin: 0.05, sTmax: 50, sNoise: 1.003, generator: generator);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(sampler), sampler, "unknown sampler");
         }
-        return (clamp ? result.clamp(-1, 1) : result).MoveToOuterDisposeScope();
+        return (clamp ? result.Clamp(-1, 1) : result).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Solvers;
@@ -20,7 +21,7 @@ public static class ConsistencySampler
             throw new ArgumentOutOfRangeException(nameof(tau), tau, $"tau must be finite and > epsilon = {epsilon}, got {tau}.");
         using var scope = NewDisposeScope();
         var z = randn(x.shape, dtype: x.dtype, device: x.device, generator: generator);
-        var xTau = x + z * Math.Sqrt(tau * tau - epsilon * epsilon);
+        var xTau = x.Plus(z.Times(Math.Sqrt(tau * tau - epsilon * epsilon)));
         return consistencyFunction(xTau, tau).MoveToOuterDisposeScope();
     }
 

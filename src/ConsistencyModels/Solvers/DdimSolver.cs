@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Solvers;
@@ -17,8 +18,8 @@ public static class DdimSolver
         SolverGuards.Step(sigma, sigmaNext);
         using var scope = NewDisposeScope();
         var x0 = denoiser(x, sigma);
-        var eps = (x - x0) / sigma;
-        return (x0 + eps * sigmaNext).MoveToOuterDisposeScope();
+        var eps = (x - x0).Over(sigma);
+        return x0.Plus(eps.Times(sigmaNext)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Integrates from x_T at sigmas[0]; returns the state at sigmas[^1].</summary>

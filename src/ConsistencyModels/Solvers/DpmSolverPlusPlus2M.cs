@@ -1,4 +1,5 @@
 using ConsistencyModels.Diffusion;
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Solvers;
@@ -39,9 +40,9 @@ public static class DpmSolverPlusPlus2M
                 throw new ArgumentException($"sigmaPrevious must be > sigma = {sigma}, got {sigmaPrevious}.", nameof(sigmaPrevious));
             double hPrev = Math.Log(sigmaPrevious) - Math.Log(sigma);
             double r = hPrev / h;
-            target = denoised * (1 + 1 / (2 * r)) - previousDenoised * (1 / (2 * r));
+            target = denoised.Times(1 + 1 / (2 * r)) - previousDenoised.Times(1 / (2 * r));
         }
-        return (x * (sigmaNext / sigma) + target * decay).MoveToOuterDisposeScope();
+        return x.Times(sigmaNext / sigma).Plus(target.Times(decay)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Integrates from x_T at sigmas[0]; returns the state at sigmas[^1].</summary>

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Solvers;
@@ -28,7 +29,7 @@ public static class EdmStochasticSampler
         using var scope = NewDisposeScope();
         double sigmaHat = sigma * (1 + gamma);
         var z = randn(x.shape, dtype: x.dtype, device: x.device, generator: generator);
-        var xHat = x + z * (Math.Sqrt(sigmaHat * sigmaHat - sigma * sigma) * sNoise);
+        var xHat = x.Plus(z.Times(Math.Sqrt(sigmaHat * sigmaHat - sigma * sigma) * sNoise));
         return HeunSolver.Step(denoiser, xHat, sigmaHat, sigmaNext).MoveToOuterDisposeScope();
     }
 

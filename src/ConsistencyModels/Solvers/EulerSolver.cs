@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Solvers;
@@ -15,8 +16,8 @@ public static class EulerSolver
         ArgumentNullException.ThrowIfNull(x);
         SolverGuards.Step(sigma, sigmaNext);
         using var scope = NewDisposeScope();
-        var d = (x - denoiser(x, sigma)) / sigma;
-        return (x + d * (sigmaNext - sigma)).MoveToOuterDisposeScope();
+        var d = (x - denoiser(x, sigma)).Over(sigma);
+        return x.Plus(d.Times(sigmaNext - sigma)).MoveToOuterDisposeScope();
     }
 
     /// <summary>One Euler step with per-sample σ and σ' of shape [B] (for distillation losses).</summary>
@@ -29,7 +30,7 @@ public static class EulerSolver
         var s = SolverGuards.Broadcast(sigma, x);
         var sn = SolverGuards.Broadcast(sigmaNext, x);
         var d = (x - denoiser(x, sigma)) / s;
-        return (x + d * (sn - s)).MoveToOuterDisposeScope();
+        return x.Plus(d * (sn - s)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Integrates from x_T at sigmas[0] through every grid value; returns the state at sigmas[^1].</summary>

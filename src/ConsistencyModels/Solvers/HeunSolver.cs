@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Solvers;
@@ -16,11 +17,11 @@ public static class HeunSolver
         SolverGuards.Step(sigma, sigmaNext);
         using var scope = NewDisposeScope();
         double h = sigmaNext - sigma;
-        var d = (x - denoiser(x, sigma)) / sigma;
-        var xEuler = x + d * h;
+        var d = (x - denoiser(x, sigma)).Over(sigma);
+        var xEuler = x.Plus(d.Times(h));
         if (sigmaNext == 0) return xEuler.MoveToOuterDisposeScope();
-        var d2 = (xEuler - denoiser(xEuler, sigmaNext)) / sigmaNext;
-        return (x + (d + d2) * (0.5 * h)).MoveToOuterDisposeScope();
+        var d2 = (xEuler - denoiser(xEuler, sigmaNext)).Over(sigmaNext);
+        return x.Plus(d.Plus(d2).Times(0.5 * h)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -37,14 +38,14 @@ public static class HeunSolver
         var sn = SolverGuards.Broadcast(sigmaNext, x);
         var h = sn - s;
         var d = (x - denoiser(x, sigma)) / s;
-        var xEuler = x + d * h;
-        var positive = sigmaNext > 0;
+        var xEuler = x.Plus(d * h);
+        var positive = sigmaNext.Greater(0);
         if (!positive.any().item<bool>()) return xEuler.MoveToOuterDisposeScope();
         // σ' = 0 rows: evaluate at a harmless σ = 1 and discard, so no 0/0 reaches the result.
         var snSafe = where(positive, sigmaNext, ones_like(sigmaNext));
         var snSafeB = SolverGuards.Broadcast(snSafe, x);
         var d2 = (xEuler - denoiser(xEuler, snSafe)) / snSafeB;
-        var heun = x + (d + d2) * (0.5 * h);
+        var heun = x.Plus((d.Plus(d2)) * (h.Times(0.5)));
         return where(SolverGuards.Broadcast(positive, x).to(ScalarType.Bool), heun, xEuler).MoveToOuterDisposeScope();
     }
 

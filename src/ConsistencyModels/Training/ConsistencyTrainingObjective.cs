@@ -1,4 +1,5 @@
 using ConsistencyModels.Losses;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -84,7 +85,7 @@ public sealed class ConsistencyTrainingObjective : ITrainingObjective
                 _ictDistributions[n] = dist = IctNoiseIndexDistribution.ForKarras(n, _sigmaMin, _sigmaMax, _rho);
             // The distribution indexes pairs (σ_i, σ_{i+1}) of the increasing grid; on our decreasing grid the
             // larger level of that pair sits at N−2−i.
-            indices = (n - 2) - dist.Sample(generator, (int)batch);
+            indices = dist.Sample(generator, (int)batch).SubtractedFrom(n - 2);
         }
         else
         {

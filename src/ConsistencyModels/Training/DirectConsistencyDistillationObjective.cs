@@ -1,4 +1,5 @@
 using ConsistencyModels.Losses;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,7 +49,7 @@ public sealed class DirectConsistencyDistillationObjective : ITrainingObjective
         var indices = randint(0, n - 1, new long[] { x0.shape[0] }, dtype: ScalarType.Int64, generator: generator);
         var z = randn(x0.shape, dtype: x0.dtype, device: x0.device, generator: generator);
         var sigma = LossTensors.Gather(_loss.Sigmas, indices, x0);
-        var x = x0 + LossTensors.Broadcastable(sigma, x0) * z;
+        var x = x0.Plus(LossTensors.Broadcastable(sigma, x0) * z);
         var target = _loss.SolveToEpsilon(_teacherStep, x, indices, labels);
         return _loss.Compute(TeacherSteps.Conditioned(_student), x, sigma, target, labels).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ public static class Ema
             if (!src.TryGetValue(name, out var s))
                 throw new ArgumentException($"EMA source has no parameter '{name}': the two modules differ.");
             if (rate == 0) p.copy_(s);
-            else p.mul_(rate).add_(s, alpha: 1 - rate);
+            else p.MulInPlace(rate).AddInPlace(s, 1 - rate);
         }
         var srcBuffers = source.named_buffers().ToDictionary(b => b.name, b => b.buffer);
         foreach (var (name, b) in target.named_buffers())

@@ -1,4 +1,5 @@
 using ConsistencyModels.Losses;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Solvers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -113,7 +114,7 @@ public sealed class RectifiedPairs : IDisposable
                 labels = tensor(ids);
             }
             using var scope = NewDisposeScope();
-            var x0 = HeunSolver.Sample(teacher(labels), noise * sigmas[0], sigmas).clamp(-1, 1).MoveToOuterDisposeScope();
+            var x0 = HeunSolver.Sample(teacher(labels), noise.Times(sigmas[0]), sigmas).Clamp(-1, 1).MoveToOuterDisposeScope();
             samples.Add(x0);
             noises.Add(noise);
             labels?.Dispose();

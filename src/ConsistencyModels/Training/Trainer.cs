@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using ConsistencyModels.Distributed;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Training;
 
 /// <summary>
-/// The generic training loop shared by every method: Adam, warm-up, gradient clipping, NaN/Inf guard,
+/// The generic training loop shared by every method: Adam (<see cref="AdamOptimizer"/>, Scalar-safe), warm-up, gradient clipping, NaN/Inf guard,
 /// data-parallel gradient averaging, atomic checkpoints and exact resume. Every random draw of step k
 /// comes from a generator seeded with (seed, k, rank), and batches are a pure function of (k, rank), so a
 /// run resumed from a checkpoint continues bit-for-bit like an uninterrupted one.
@@ -60,7 +61,7 @@ public sealed class Trainer
     {
         var trainable = _objective.Trainable;
         var parameters = trainable.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = torch.optim.Adam(parameters, lr: _options.LearningRate);
+        using var optimizer = new AdamOptimizer(parameters, _options.LearningRate);
         long step = 0;
         string? lastCheckpoint = null;
         string? resumeFrom = resume ? ResumeFrom ?? TrainingCheckpoint.FindLatest(_checkpointDir) : null;
@@ -93,18 +94,18 @@ public sealed class Trainer
                 double lr = _options.WarmupIterations > 0
                     ? _options.LearningRate * Math.Min(1.0, (step + 1.0) / _options.WarmupIterations)
                     : _options.LearningRate;
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                optimizer.LearningRate = lr;
 
                 // The global batch is `shards` shards of BatchSize, shard s drawn with (seed, step, s); this rank
                 // takes shards rank, rank+K, ... and accumulates their gradients. So K ranks and one process with
                 // the same shard count see the same samples and the same averaged gradient (up to summation order).
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 double lossValue = 0;
                 for (int shard = _sync.Rank; shard < shards; shard += _sync.WorldSize)
                 {
                     generator.manual_seed(StepSeed(_options.Seed, step, shard));
                     var (x0, labels) = _batches.GetBatch(step, shard, _options.BatchSize);
-                    var loss = _objective.Loss(step, x0, labels, generator) * (_sync.WorldSize / (double)shards);
+                    var loss = _objective.Loss(step, x0, labels, generator).Times(_sync.WorldSize / (double)shards);
                     lossValue += loss.item<float>();
                     loss.backward();
                 }
@@ -114,7 +115,7 @@ public sealed class Trainer
                     ? nn.utils.clip_grad_norm_(parameters, _options.GradientClip)
                     : GradientNorm(parameters);
                 if (!double.IsFinite(gradNorm)) throw new TrainingDivergedException(step, "gradient", lastCheckpoint);
-                optimizer.step();
+                optimizer.Step();
                 _objective.AfterOptimizerStep(step);
                 lossSum += lossValue;
                 lossCount++;
@@ -158,7 +159,7 @@ public sealed class Trainer
         foreach (var p in parameters)
         {
             if (p.grad is null) continue;
-            using var sq = p.grad.square().sum();
+            using var sq = p.grad.Square().sum();
             sum += sq.item<float>();
         }
         return Math.Sqrt(sum);

@@ -75,7 +75,7 @@ public static class TrainingCheckpoint
 
     /// <summary>Writes the checkpoint atomically.</summary>
     public static void Save(string path, long step, string method, IReadOnlyDictionary<string, nn.Module> modules,
-        TorchSharp.Modules.OptimizerHelper optimizer, IReadOnlyDictionary<string, string> extraMetadata)
+        AdamOptimizer optimizer, IReadOnlyDictionary<string, string> extraMetadata)
     {
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (prefix, module) in modules)
@@ -83,7 +83,7 @@ public static class TrainingCheckpoint
                 tensors.Add(prefix + "." + name, t);
         using var ms = new MemoryStream();
         using (var writer = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
-            optimizer.save_state_dict(writer);
+            optimizer.SaveState(writer);
         using var optimizerBytes = tensor(ms.ToArray(), dtype: ScalarType.Byte);
         tensors.Add(OptimizerTensor, optimizerBytes);
         var metadata = new Dictionary<string, string>(extraMetadata)
@@ -100,7 +100,7 @@ public static class TrainingCheckpoint
     /// configuration leaves the modules as they were.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a training checkpoint of these modules.</exception>
-    public static long Load(string path, IReadOnlyDictionary<string, nn.Module> modules, TorchSharp.Modules.OptimizerHelper optimizer)
+    public static long Load(string path, IReadOnlyDictionary<string, nn.Module> modules, AdamOptimizer optimizer)
     {
         using var file = Safetensors.Load(path);
         if (!file.Metadata.TryGetValue(MetadataKey, out var json))
@@ -127,7 +127,7 @@ public static class TrainingCheckpoint
                 target.copy_(stored);
         using var ms = new MemoryStream(optimizerBytes.data<byte>().ToArray());
         using var reader = new BinaryReader(ms);
-        optimizer.load_state_dict(reader);
+        optimizer.LoadState(reader);
         return info.Step;
     }
 

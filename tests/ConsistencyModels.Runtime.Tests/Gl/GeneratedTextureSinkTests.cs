@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using Silk.NET.OpenGL;
 using static TorchSharp.torch;
 
@@ -89,7 +90,7 @@ public class GeneratedTextureSinkTests
         using var sink = new GlTextureSink(gl, 16, 16);
         var request = new TextureRequest(16, 16, 0, 1, 3, 0);
         var planar = new float[request.PlanarLength];
-        using var output = rand(1, 3, 16, 16) * 2 - 1;
+        using var output = rand(1, 3, 16, 16).Times(2).Minus(1);
         void RuntimeFrame(int i)
         {
             var r = request with { Phase = i * 0.3 };

@@ -1,4 +1,5 @@
 using ConsistencyModels.Data;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,8 +14,8 @@ public class ImageIOTests
         try
         {
             // Values k/127.5 − 1 for integer k survive the 8-bit round trip exactly (up to float rounding).
-            using var k = torch.arange(0, 3 * 5 * 7, dtype: float32).remainder(256).reshape(3, 5, 7);
-            using var img = k / 127.5 - 1;
+            using var k = ScalarArithmetic.Arange(3 * 5 * 7, dtype: float32).reshape(3, 5, 7); // 0..104: no wrap at 256 needed
+            using var img = k.Over(127.5).Minus(1);
             string f = Path.Combine(dir, "x.png");
             ImageIO.SavePng(img, f);
             using var back = ImageIO.Load(f);
@@ -31,7 +32,7 @@ public class ImageIOTests
     [Test]
     public void GridPlacesCellsWithPadding()
     {
-        using var batch = torch.arange(3, dtype: float32).reshape(3, 1, 1, 1).expand(3, 3, 2, 2).contiguous() * 0.25;
+        using var batch = ScalarArithmetic.Arange(3, dtype: float32).reshape(3, 1, 1, 1).expand(3, 3, 2, 2).contiguous().Times(0.25);
         using var g = ImageIO.Grid(batch, columns: 2, padding: 1, padValue: 1f);
         // 2 columns → width 1 + 2 + 1 + 2 + 1 = 7; 2 rows → height 7.
         Assert.That(g.shape, Is.EqualTo(new long[] { 3, 7, 7 }));

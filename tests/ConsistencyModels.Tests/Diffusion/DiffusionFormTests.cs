@@ -1,5 +1,6 @@
 using ConsistencyModels.Diffusion;
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Tests.Oracles;
 using static TorchSharp.torch;
 
@@ -73,7 +74,7 @@ public class DiffusionFormTests
         using var v = EdmMapping.Velocity(flow, 0.3, x0, eps);
         Assert.That(v.data<double>().ToArray(), Is.EqualTo(new[] { 1.5, 1.25 }));
         // With a denoiser that knows x₀, Predict recovers x₀ and ε from x_t = α·x₀ + σ_t·ε (t = 0.3: α = 0.7, σ_t = 0.3).
-        using var xt = (x0 * 0.7 + eps * 0.3).view(1, 2);
+        using var xt = x0.Times(0.7).Plus(eps.Times(0.3)).view(1, 2);
         var (p0, pe) = EdmMapping.Predict(flow, (x, s) => x0.view(1, 2).clone(), xt, 0.3);
         using (p0) using (pe)
             Assert.That(pe.allclose(eps.view(1, 2), rtol: 1e-14, atol: 1e-14), Is.True);
@@ -103,7 +104,7 @@ public class DiffusionFormTests
         var gmm = TestMixtures.TwoD();
         const double sigma0 = 5.0, sigma1 = 0.05;
         var gen = new Generator(11);
-        using var x0 = randn(new long[] { 16, 2 }, ScalarType.Float64, generator: gen) * sigma0;
+        using var x0 = randn(new long[] { 16, 2 }, ScalarType.Float64, generator: gen).Times(sigma0);
         using var reference = ExactOdeSolution.Solve(gmm.AsDenoiser(), x0, sigma0, sigma1);
 
         double t0 = form.TimeForEdmSigma(sigma0), t1 = form.TimeForEdmSigma(sigma1);
@@ -123,10 +124,10 @@ public class DiffusionFormTests
             double tb = form.TimeForEdmSigma(Math.Exp(u0 + (u1 - u0) * (i + 1) / steps));
             double h = tb - ta, tm = ta + 0.5 * h;
             var k1 = Velocity(xt, ta);
-            var k2 = Velocity(xt + k1 * (0.5 * h), tm);
-            var k3 = Velocity(xt + k2 * (0.5 * h), tm);
-            var k4 = Velocity(xt + k3 * h, tb);
-            var next = (xt + (k1 + k2 * 2 + k3 * 2 + k4) * (h / 6)).MoveToOuterDisposeScope();
+            var k2 = Velocity(xt.Plus(k1.Times(0.5 * h)), tm);
+            var k3 = Velocity(xt.Plus(k2.Times(0.5 * h)), tm);
+            var k4 = Velocity(xt.Plus(k3.Times(h)), tb);
+            var next = xt.Plus(k1.Plus(k2.Times(2)).Plus(k3.Times(2)).Plus(k4).Times(h / 6)).MoveToOuterDisposeScope();
             xt.Dispose();
             xt = next;
         }

@@ -1,4 +1,5 @@
 using ConsistencyModels.Distributed;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,7 +36,7 @@ public sealed class GradientAveragerTests
             long n = flat.numel();
             bucketSizes.Add(n);
             using var o = tensor(other[(int)offset..(int)(offset + n)]);
-            flat.add_(o);
+            flat.AddInPlace(o);
             offset += n;
         }
 

@@ -1,4 +1,5 @@
 using ConsistencyModels.Losses;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using static TorchSharp.torch;
 
@@ -71,7 +72,7 @@ public class ConsistencyLossTests
         using var z = Z(batch, 5);
         // Student = f* + 0.05·x: the loss is λ(σ_n)·d(0.05·(x₀ + σ_n z)) by hand, and only if the student sees
         // x₀ + σ_n z at σ_n while the target sees the exact step at σ_{n+1}.
-        ConditionedModel student = (x, s, _) => G.ConsistencyFunction(x, s, Eps) + 0.05 * x;
+        ConditionedModel student = (x, s, _) => G.ConsistencyFunction(x, s, Eps).Plus(x.Times(0.05));
         using var value = loss.Compute(student, FStar, ExactStep, x0, null, idx, z);
         var xs = x0.data<double>().ToArray();
         var zs = z.data<double>().ToArray();
@@ -105,9 +106,9 @@ public class ConsistencyLossTests
         using var noGrad = no_grad();
         var sigma = tensor(new[] { Grid[1], Grid[3], Grid[5], Grid[6] }, ScalarType.Float64);
         var sigmaNext = tensor(new[] { Grid[2], Grid[4], Grid[6], Grid[7] }, ScalarType.Float64);
-        var x = x0 + sigma.reshape(4, 1, 1, 1) * z;
+        var x = x0.Plus(sigma.reshape(4, 1, 1, 1) * z);
         var xHat = G.Flow(x, sigma, sigmaNext);
-        double expected = (2 * (1.3 * x - 1.3 * xHat) * x).mean().item<double>();
+        double expected = ((x.Times(1.3) - xHat.Times(1.3)).Times(2) * x).mean().item<double>();
         Assert.That(grad, Is.EqualTo(expected).Within(1e-9 * Math.Abs(expected)));
     }
 
@@ -136,7 +137,7 @@ public class ConsistencyLossTests
         using var x0 = X0(n.Length, 9);
         using var z = Z(n.Length, 10);
         using var sigma = tensor(n.Select(i => Grid[i]).ToArray(), ScalarType.Float64);
-        using var x = x0 + sigma.reshape(-1, 1, 1, 1) * z;
+        using var x = x0.Plus(sigma.reshape(-1, 1, 1, 1) * z);
         using var idx = tensor(n);
         int calls = 0;
         long rows = 0;
@@ -154,7 +155,7 @@ public class ConsistencyLossTests
         using var zeroLoss = loss.Compute(FStar, x, sigma, solved, null);
         Assert.That(zeroLoss.item<double>(), Is.LessThan(1e-20));
         // Student f* + 0.1 gives l2 = 0.01 for every sample.
-        ConditionedModel shifted = (xx, s, _) => G.ConsistencyFunction(xx, s, Eps) + 0.1;
+        ConditionedModel shifted = (xx, s, _) => G.ConsistencyFunction(xx, s, Eps).Plus(0.1);
         using var shiftLoss = loss.Compute(shifted, x, sigma, solved, null);
         Assert.That(shiftLoss.item<double>(), Is.EqualTo(0.01).Within(1e-12));
     }
@@ -171,8 +172,8 @@ public class ConsistencyLossTests
         using var z = Z(batch, 12);
         using var idx = tensor(n);
         // Student 1.5·x + 0.1·σ, target x − 0.2·σ: the difference involves x₀, σ_n, σ_{n+1} and z (one z).
-        ConditionedModel student = (x, s, _) => 1.5 * x + 0.1 * s.reshape(-1, 1, 1, 1);
-        ConditionedModel target = (x, s, _) => x - 0.2 * s.reshape(-1, 1, 1, 1);
+        ConditionedModel student = (x, s, _) => x.Times(1.5).Plus(s.reshape(-1, 1, 1, 1).Times(0.1));
+        ConditionedModel target = (x, s, _) => x - s.reshape(-1, 1, 1, 1).Times(0.2);
         using var value = loss.Compute(student, target, x0, null, Grid, idx, z);
         var xs = x0.data<double>().ToArray();
         var zs = z.data<double>().ToArray();
@@ -204,7 +205,7 @@ public class ConsistencyLossTests
         ConditionedModel id = (x, _, _) => x.alias();
         using var value = loss.Compute(id, id, x0, null, Grid, idx, z);
         double gap = Grid[1] - Grid[2];
-        double expected = gap * z.square().mean().item<double>(); // gap²·mean(z²) / gap
+        double expected = gap * z.Square().mean().item<double>(); // gap²·mean(z²) / gap
         Assert.That(value.item<double>(), Is.EqualTo(expected).Within(1e-9 * expected));
     }
 }

@@ -1,5 +1,6 @@
 using ConsistencyModels.Diffusion;
 using ConsistencyModels.Losses;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using static TorchSharp.torch;
 
@@ -16,14 +17,14 @@ public class DenoiserLossTests
     [Test]
     public void ProgressiveTargetMakesOneEulerStepLandOnTheTwoStepResult()
     {
-        using var xt = Z(4, 1) * 3.0;
+        using var xt = Z(4, 1).Times(3.0);
         using var xs = Z(4, 2);
         using var t = tensor(new[] { 5.0, 1.0, 0.3, 0.05 }, ScalarType.Float64);
         using var s = tensor(new[] { 2.0, 0.4, 0.0, 0.01 }, ScalarType.Float64);
         using var target = ProgressiveDistillationLoss.Target(xt, xs, t, s);
         // Euler with D = target: x' = x_t + (s − t)·(x_t − D)/t.
         var tb = t.reshape(-1, 1, 1, 1);
-        using var landed = xt + (s.reshape(-1, 1, 1, 1) - tb) * (xt - target) / tb;
+        using var landed = xt.Plus((s.reshape(-1, 1, 1, 1) - tb) * (xt - target) / tb);
         Assert.That((landed - xs).abs().max().item<double>(), Is.LessThan(1e-12));
         // s = 0: the target is x_s itself.
         Assert.That((target[2] - xs[2]).abs().max().item<double>(), Is.LessThan(1e-15));
@@ -35,7 +36,7 @@ public class DenoiserLossTests
     {
         using var d = G.Denoise(x, s);
         var sb = s.reshape(-1, 1, 1, 1);
-        return x + (sn.reshape(-1, 1, 1, 1) - sb) * (x - d) / sb;
+        return x.Plus((sn.reshape(-1, 1, 1, 1) - sb) * (x - d) / sb);
     };
 
     [Test]
@@ -152,7 +153,7 @@ public class DenoiserLossTests
         var loss = new EdmLoss();
         using var x0 = G.Sample(batch, new Generator(12));
         using var n = Z(batch, 13);
-        using var sigma = full(batch, sigmaValue, ScalarType.Float64);
+        using var sigma = ScalarArithmetic.Full([batch], sigmaValue, ScalarType.Float64);
         ConditionedModel exact = (x, s, _) => G.Denoise(x, s);
         using var value = loss.Compute(exact, x0, null, sigma, n);
         double expected = ExpectedEdm(sigmaValue);
@@ -182,7 +183,7 @@ public class DenoiserLossTests
         var stds = new double[1, G.Dim];
         for (int i = 0; i < G.Dim; i++) { means[0, i] = G.Mu[i]; stds[0, i] = G.S[i]; }
         var gmm = new ConsistencyModels.Oracles.GaussianMixture(new[] { 1.0 }, means, stds);
-        using var x = Z(5, 16) * 2.0;
+        using var x = Z(5, 16).Times(2.0);
         using var sigma = tensor(new[] { 0.01, 0.3, 1.0, 4.0, 40.0 }, ScalarType.Float64);
         using var a = G.Denoise(x, sigma);
         using var b = gmm.Denoise(x, sigma);

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Tests.Losses;
@@ -38,7 +39,7 @@ internal sealed class SingleGaussian
         using var mu = T(Mu, x);
         using var s = T(S, x);
         using var sb = Col(sigma, x);
-        return mu + s.square() / (s.square() + sb.square()) * (x - mu);
+        return mu.Plus(s.Square() / (s.Square().Plus(sb.Square())) * (x - mu));
     }
 
     /// <summary>The exact flow x(σ') = μ + (x−μ)·√(s²+σ'²)/√(s²+σ²).</summary>
@@ -48,13 +49,13 @@ internal sealed class SingleGaussian
         using var s = T(S, x);
         using var a = Col(sigma, x);
         using var b = Col(sigmaNext, x);
-        return mu + (x - mu) * (s.square() + b.square()).sqrt() / (s.square() + a.square()).sqrt();
+        return mu.Plus((x - mu) * s.Square().Plus(b.Square()).sqrt() / s.Square().Plus(a.Square()).sqrt());
     }
 
     /// <summary>f*(x, σ) = μ + (x−μ)·√(s²+ε²)/√(s²+σ²).</summary>
     public Tensor ConsistencyFunction(Tensor x, Tensor sigma, double epsilon)
     {
-        using var eps = full_like(sigma, epsilon);
+        using var eps = ScalarArithmetic.Full(sigma.shape, epsilon, sigma.dtype, sigma.device);
         return Flow(x, sigma, eps);
     }
 
@@ -72,6 +73,6 @@ internal sealed class SingleGaussian
         using var z = randn(shape, ScalarType.Float64, generator: generator);
         using var mu = tensor(Mu, new long[] { 1 }.Concat(SampleShape).ToArray(), ScalarType.Float64);
         using var s = tensor(S, new long[] { 1 }.Concat(SampleShape).ToArray(), ScalarType.Float64);
-        return mu + s * z;
+        return mu.Plus(s * z);
     }
 }

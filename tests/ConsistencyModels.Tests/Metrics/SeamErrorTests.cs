@@ -1,4 +1,5 @@
 using ConsistencyModels.Metrics;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,9 +12,9 @@ public class SeamErrorTests
     private static Tensor SinImage()
     {
         // Integer periods (2 in x, 3 in y), so the image is periodic on the N×N torus.
-        var y = torch.arange(N, dtype: float64).reshape(N, 1);
-        var x = torch.arange(N, dtype: float64).reshape(1, N);
-        var v = (2 * Math.PI * 2 * x / N + 0.3).sin() * 0.5 + (2 * Math.PI * 3 * y / N).cos() * 0.4;
+        var y = ScalarArithmetic.Arange(N, dtype: float64).reshape(N, 1);
+        var x = ScalarArithmetic.Arange(N, dtype: float64).reshape(1, N);
+        var v = x.Times(2 * Math.PI * 2).Over(N).Plus(0.3).sin().Times(0.5).Plus(y.Times(2 * Math.PI * 3).Over(N).cos().Times(0.4));
         return v.unsqueeze(0).expand(3, N, N);
     }
 
@@ -45,7 +46,7 @@ public class SeamErrorTests
     {
         // Interior x-steps 2/(N−1), y-steps 0; seam x-step 2, y-step 0 → ratio (N·2 / 2N) / (N(N−1)·2/(N−1) / 2N(N−1)) = N − 1.
         using var scope = torch.NewDisposeScope();
-        var ramp = (torch.arange(N, dtype: float64) * (2.0 / (N - 1)) - 1).reshape(1, 1, 1, N).expand(2, 3, N, N);
+        var ramp = ScalarArithmetic.Arange(N, dtype: float64).Times(2.0 / (N - 1)).Minus(1).reshape(1, 1, 1, N).expand(2, 3, N, N);
         Assert.That(SeamError.Compute(ramp), Is.EqualTo(N - 1).Within(1e-9));
     }
 

@@ -1,4 +1,5 @@
 using ConsistencyModels.Metrics;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -73,7 +74,7 @@ public class SlicedWassersteinTests
         Assert.That(lap.Select(l => l.shape[2]), Is.EqualTo(new long[] { 16, 8, 4 }));
         var g = lap[2];
         for (int i = 1; i >= 0; i--)
-            g = lap[i] + SlicedWasserstein.PyrUp(g, lap[i].shape[2], lap[i].shape[3]);
+            g = lap[i].Plus(SlicedWasserstein.PyrUp(g, lap[i].shape[2], lap[i].shape[3]));
         Assert.That(g.allclose(x, 0, 1e-12), Is.True);
     }
 
@@ -81,10 +82,10 @@ public class SlicedWassersteinTests
     public void PyrDownKeepsAConstantImageConstant()
     {
         using var scope = torch.NewDisposeScope();
-        var x = torch.full(1, 3, 8, 8, 0.3, dtype: float64);
+        var x = ScalarArithmetic.Full([1, 3, 8, 8], 0.3, dtype: float64);
         var d = SlicedWasserstein.PyrDown(x);
         Assert.That(d.shape, Is.EqualTo(new long[] { 1, 3, 4, 4 }));
-        Assert.That(d.allclose(torch.full_like(d, 0.3), 0, 1e-12), Is.True);
+        Assert.That(d.allclose(ScalarArithmetic.Full(d.shape, 0.3, d.dtype), 0, 1e-12), Is.True);
         var u = SlicedWasserstein.PyrUp(d, 8, 8);
         Assert.That(u.allclose(x, 0, 1e-12), Is.True, "upsampling preserves the constant (gain 4 on the zero-inserted grid)");
     }
@@ -94,10 +95,10 @@ public class SlicedWassersteinTests
     {
         // Pixel value encodes (channel, y, x), so each descriptor can be checked against its top-left corner.
         using var scope = torch.NewDisposeScope();
-        var c = torch.arange(3, dtype: float32).reshape(1, 3, 1, 1) * 10000;
-        var y = torch.arange(12, dtype: float32).reshape(1, 1, 12, 1) * 100;
-        var xx = torch.arange(10, dtype: float32).reshape(1, 1, 1, 10);
-        var img = (c + y + xx).expand(2, 3, 12, 10).contiguous();
+        var c = ScalarArithmetic.Arange(3, dtype: float32).reshape(1, 3, 1, 1).Times(10000);
+        var y = ScalarArithmetic.Arange(12, dtype: float32).reshape(1, 1, 12, 1).Times(100);
+        var xx = ScalarArithmetic.Arange(10, dtype: float32).reshape(1, 1, 1, 10);
+        var img = c.Plus(y).Plus(xx).expand(2, 3, 12, 10).contiguous();
         using var gen = new Generator(5);
         var p = SlicedWasserstein.ExtractPatches(img, 3, 4, gen);
         Assert.That(p.shape, Is.EqualTo(new long[] { 8, 27 }));
@@ -135,7 +136,7 @@ public class SlicedWassersteinTests
     {
         using var gen = new Generator(1);
         using var d = SlicedWasserstein.RandomDirections(16, 147, gen);
-        using var n = d.square().sum(1).sqrt();
+        using var n = d.Square().sum(1).sqrt();
         Assert.That(n.allclose(torch.ones(16), 0, 1e-5), Is.True);
     }
 

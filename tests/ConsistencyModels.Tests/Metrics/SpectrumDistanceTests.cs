@@ -1,4 +1,5 @@
 using ConsistencyModels.Metrics;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -20,7 +21,7 @@ public class SpectrumDistanceTests
         // For i.i.d. N(0, s²) pixels, E|FFT|²/(HW) = s² at every non-zero frequency (Parseval).
         using var scope = torch.NewDisposeScope();
         using var g = new Generator(4);
-        var noise = torch.randn(new long[] { 64, 3, 32, 32 }, generator: g) * 0.5;
+        var noise = torch.randn(new long[] { 64, 3, 32, 32 }, generator: g).Times(0.5);
         var s = SpectrumDistance.RadialLogSpectrum(noise).data<double>().ToArray();
         Assert.That(s, Has.Length.EqualTo(17));
         for (int r = 1; r < s.Length; r++)
@@ -33,7 +34,7 @@ public class SpectrumDistanceTests
         using var scope = torch.NewDisposeScope();
         var a = MetricTestData.Crops("grass.png", 16, 1);
         var b = MetricTestData.Crops("grass.png", 16, 2);
-        var kernel = torch.full(3, 1, 3, 3, 1.0f / 9);
+        var kernel = ScalarArithmetic.Full([3, 1, 3, 3], 1.0f / 9, ScalarType.Float32);
         var blurred = F.conv2d(F.pad(a, [1, 1, 1, 1], PaddingModes.Circular), kernel, groups: 3);
         double same = SpectrumDistance.Compute(a, b);
         double blur = SpectrumDistance.Compute(a, blurred);

@@ -1,4 +1,5 @@
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ internal static class NetworkTestHelpers
         using (no_grad())
             foreach (var p in module.parameters())
             {
-                using var r = randn(p.shape, generator: g) * scale;
+                using var r = randn(p.shape, generator: g).Times(scale);
                 p.copy_(r);
             }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,16 +53,16 @@ public class UNetSpeedMeasurement
         var cfg = preset == "Tiny" ? UNetConfig.Tiny : UNetConfig.Small;
         using var net = new UNet(cfg);
         net.train();
-        using var opt = optim.Adam(net.parameters(), 1e-4);
+        using var opt = new ConsistencyModels.Training.AdamOptimizer(net.parameters(), 1e-4);
         using var x = randn(32, 3, 32, 32);
         using var c = randn(32);
         void Step()
         {
             using var scope = NewDisposeScope();
-            opt.zero_grad();
-            var loss = (net.forward(x, c, null) - x).square().mean();
+            opt.ZeroGrad();
+            var loss = (net.forward(x, c, null) - x).Square().mean();
             loss.backward();
-            opt.step();
+            opt.Step();
         }
         for (int i = 0; i < 2; i++) Step();
         var times = new List<double>();

@@ -1,4 +1,5 @@
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -213,7 +214,7 @@ public class UNetTests
         using var x = randn(2, 3, 8, 8);
         using var c = randn(2);
         using var l = tensor(new long[] { 0, 1 });
-        using var loss = net.forward(x, c, l).square().mean();
+        using var loss = net.forward(x, c, l).Square().mean();
         loss.backward();
         foreach (var (name, p) in net.named_parameters())
         {

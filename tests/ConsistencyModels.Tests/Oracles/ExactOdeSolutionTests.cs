@@ -1,4 +1,5 @@
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Tests.Oracles;
@@ -14,7 +15,7 @@ public class ExactOdeSolutionTests
     {
         double[] mu = { 0.7, -0.2 }, s = { 0.3, 0.6 };
         var g = new GaussianMixture(new[] { 1.0 }, new double[,] { { mu[0], mu[1] } }, new double[,] { { s[0], s[1] } });
-        using var x0 = randn(new long[] { 8, 2 }, ScalarType.Float64, generator: new Generator(2)) * sigma0;
+        using var x0 = randn(new long[] { 8, 2 }, ScalarType.Float64, generator: new Generator(2)).Times(sigma0);
         using var r = ExactOdeSolution.Solve(g.AsDenoiser(), x0, sigma0, sigma1);
         var xs = x0.data<double>().ToArray();
         var ys = r.X.data<double>().ToArray();
@@ -34,7 +35,7 @@ public class ExactOdeSolutionTests
     public void GmmSolutionIsConvergedBelow1e9()
     {
         var g = TestMixtures.TwoD();
-        using var x0 = randn(new long[] { 8, 2 }, ScalarType.Float64, generator: new Generator(4)) * 80.0;
+        using var x0 = randn(new long[] { 8, 2 }, ScalarType.Float64, generator: new Generator(4)).Times(80.0);
         using var a = ExactOdeSolution.Solve(g.AsDenoiser(), x0, 80.0, 0.0);
         using var b = ExactOdeSolution.Solve(g.AsDenoiser(), x0, 80.0, 0.0, stepsPerUnit: 160, sigmaFloor: 1e-7);
         double diff = (a.X - b.X).abs().max().item<double>();

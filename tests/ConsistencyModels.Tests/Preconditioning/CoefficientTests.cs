@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using static TorchSharp.torch;
 
@@ -66,11 +67,11 @@ public class CoefficientTests
         // f(x, ε) = c_skip·x + c_out·F for an arbitrary (here wild) network output F: must equal x bit for bit.
         var gen = new Generator(7);
         using var x = randn(new long[] { 4, 3, 5, 5 }, ScalarType.Float64, generator: gen);
-        using var f = randn(new long[] { 4, 3, 5, 5 }, ScalarType.Float64, generator: gen) * 1e6;
-        using var sigma = full(new long[] { 4 }, Eps, ScalarType.Float64);
+        using var f = randn(new long[] { 4, 3, 5, 5 }, ScalarType.Float64, generator: gen).Times(1e6);
+        using var sigma = ScalarArithmetic.Full([4], Eps, ScalarType.Float64);
         using var cs = ConsistencyCoefficients.CSkip(sigma, Eps).view(-1, 1, 1, 1);
         using var co = ConsistencyCoefficients.COut(sigma, Eps).view(-1, 1, 1, 1);
-        using var y = cs * x + co * f;
+        using var y = (cs * x).Plus(co * f);
         Assert.That((y == x).all().item<bool>(), Is.True, "f(x, ε) must be x exactly");
     }
 

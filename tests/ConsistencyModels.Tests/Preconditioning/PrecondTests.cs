@@ -1,4 +1,5 @@
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Tests.Networks;
 using TorchSharp;
@@ -27,11 +28,11 @@ public class PrecondTests
             double cSkip = sd * sd / (s * s + sd * sd), cOut = s * sd / Math.Sqrt(s * s + sd * sd);
             double cIn = 1 / Math.Sqrt(s * s + sd * sd), cNoise = Math.Log(s) / 4;
             using var xi = x[i..(i + 1)];
-            using var f = precond.Net.forward(xi * cIn, tensor(new[] { (float)cNoise }), null);
-            using var expected = xi * cSkip + f * cOut;
+            using var f = precond.Net.forward(xi.Times(cIn), tensor(new[] { (float)cNoise }), null);
+            using var expected = xi.Times(cSkip).Plus(f.Times(cOut));
             using var got = d[i..(i + 1)];
             Assert.That((got - expected).abs().max().item<float>(), Is.LessThan(1e-5f), $"sigma {s}");
-            Assert.That((f * cOut).abs().max().item<float>(), Is.GreaterThan(1e-3f), "F must contribute");
+            Assert.That(f.Times(cOut).abs().max().item<float>(), Is.GreaterThan(1e-3f), "F must contribute");
         }
     }
 
@@ -46,8 +47,8 @@ public class PrecondTests
         using var d = precond.forward(x, tensor(new[] { s }), labels);
         double cSkip = sd * sd / ((s - eps) * (s - eps) + sd * sd), cOut = sd * (s - eps) / Math.Sqrt(s * s + sd * sd);
         double cIn = 1 / Math.Sqrt(s * s + sd * sd), cNoise = Math.Log(s) / 4;
-        using var f = precond.Net.forward(x * cIn, tensor(new[] { (float)cNoise }), labels);
-        using var expected = x * cSkip + f * cOut;
+        using var f = precond.Net.forward(x.Times(cIn), tensor(new[] { (float)cNoise }), labels);
+        using var expected = x.Times(cSkip).Plus(f.Times(cOut));
         Assert.That((d - expected).abs().max().item<float>(), Is.LessThan(1e-5f));
     }
 
@@ -57,12 +58,12 @@ public class PrecondTests
     {
         using var precond = new ConsistencyPrecond(RandomNet(), epsilon: 0.002);
         precond.eval();
-        using var x = randn(2, 3, 8, 8) * 3;
-        using var sigma = full(2, 0.002, sigmaType);
+        using var x = randn(2, 3, 8, 8).Times(3);
+        using var sigma = ScalarArithmetic.Full([2], 0.002, sigmaType);
         using var f = precond.forward(x, sigma, null);
         Assert.That(f.data<float>().ToArray(), Is.EqualTo(x.data<float>().ToArray()));
         // Control: slightly above ε the network contributes.
-        using var f2 = precond.forward(x, full(2, 0.05, sigmaType), null);
+        using var f2 = precond.forward(x, ScalarArithmetic.Full([2], 0.05, sigmaType), null);
         Assert.That((f2 - x).abs().max().item<float>(), Is.GreaterThan(1e-4f));
     }
 

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using TorchSharp;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Preconditioning;
@@ -28,13 +29,13 @@ public class TorchScriptDenoiserTests
         using var model = new ConsistencyPrecond(net);
         model.eval();
         using var compiled = new TorchScriptDenoiser(model);
-        using var x = randn(2, 3, size, size) * 5;
+        using var x = randn(2, 3, size, size).Times(5);
         using var labels = config.ClassCount > 0 ? tensor(new long[] { 0, config.ClassCount - 1 }) : null;
         using var _ = no_grad();
         foreach (double sigma in new[] { 80.0, 2.5, 0.002 })
         {
             using var c = model.CoefficientsAt(sigma, ScalarType.Float32, CPU);
-            using var sigmaTensor = full(1, sigma, ScalarType.Float64);
+            using var sigmaTensor = ScalarArithmetic.Full([1], sigma, ScalarType.Float64);
             using var expected = model.forward(x, sigmaTensor, labels);
             using var actual = compiled.Forward(x, c, labels);
             double err = (actual - expected).abs().max().item<float>();
@@ -44,9 +45,9 @@ public class TorchScriptDenoiserTests
             Assert.That(err, Is.LessThanOrEqualTo(1e-5 * Math.Max(1, scale)), $"σ = {sigma}");
         }
         // The same weights tensors are read: changing the module changes the compiled result.
-        using (no_grad()) net.parameters().Last().add_(1.0);
+        using (no_grad()) net.parameters().Last().AddInPlace(1.0);
         using var c80 = model.CoefficientsAt(80, ScalarType.Float32, CPU);
-        using var s80 = full(1, 80.0, ScalarType.Float64);
+        using var s80 = ScalarArithmetic.Full([1], 80.0, ScalarType.Float64);
         using var moved = model.forward(x, s80, labels);
         using var movedCompiled = compiled.Forward(x, c80, labels);
         Assert.That((moved - movedCompiled).abs().max().item<float>(), Is.LessThanOrEqualTo(1e-4f));
@@ -65,7 +66,7 @@ public class TorchScriptDenoiserTests
         Assert.That(bf16.WeightType, Is.EqualTo(ScalarType.BFloat16));
         Assert.That(model.parameters().All(p => p.dtype == ScalarType.Float32), "the module is not converted");
         using var c = model.CoefficientsAt(80, ScalarType.Float32, CPU);
-        using var x = randn(1, 3, 16, 16) * 80;
+        using var x = randn(1, 3, 16, 16).Times(80);
         using var labels = tensor(new long[] { 1 });
         using var _ = no_grad();
         using var a = fp32.Forward(x, c, labels);
@@ -104,7 +105,7 @@ public class TorchScriptDenoiserTests
         using var x = randn(1, 3, 16, 16);
         using var output = empty_like(x);
         using var labels = classCount > 0 ? tensor(new long[] { 1 }) : null;
-        using var sigma = full(1, 80.0, ScalarType.Float64);
+        using var sigma = ScalarArithmetic.Full([1], 80.0, ScalarType.Float64);
         long Bytes(Action frame)
         {
             for (int i = 0; i < 3; i++) frame();
@@ -130,7 +131,7 @@ public class TorchScriptDenoiserTests
         using var model = new ConsistencyPrecond(net);
         using var compiled = new TorchScriptDenoiser(model);
         using var c = model.CoefficientsAt(2.5, ScalarType.Float32, CPU);
-        using var x = randn(2, 3, 16, 16) * 2.5;
+        using var x = randn(2, 3, 16, 16).Times(2.5);
         using var labels = tensor(new long[] { 0, 1 });
         using var expected = compiled.Forward(x, c, labels);
         using var inPlace = x.clone();
@@ -170,7 +171,7 @@ public class TorchScriptDenoiserTests
         var model = new ConsistencyPrecond(net);
         using var compiled = new TorchScriptDenoiser(model);
         using var c = model.CoefficientsAt(80, ScalarType.Float32, CPU);
-        using var x = randn(1, 3, 16, 16) * 80;
+        using var x = randn(1, 3, 16, 16).Times(80);
         using var before = compiled.Forward(x, c, null);
         model.to(ScalarType.BFloat16);   // replaces the module's parameter tensors
         model.Dispose();

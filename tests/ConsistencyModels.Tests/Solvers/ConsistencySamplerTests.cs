@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Solvers;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ public class ConsistencySamplerTests
 {
     private const double Mu = 0.4, S = 0.3, Eps = 0.002;
 
-    private static Tensor F(Tensor x, double sigma) => (x - Mu) * (Math.Sqrt(S * S + Eps * Eps) / Math.Sqrt(S * S + sigma * sigma)) + Mu;
+    private static Tensor F(Tensor x, double sigma) => x.Minus(Mu).Times(Math.Sqrt(S * S + Eps * Eps) / Math.Sqrt(S * S + sigma * sigma)).Plus(Mu);
 
     [TestCase(new double[0])]
     [TestCase(new[] { 0.8 })]
@@ -20,7 +21,7 @@ public class ConsistencySamplerTests
     public void SamplesHaveTheExactMoments(double[] taus)
     {
         const int n = 20_000;
-        using var xT = randn(new long[] { n, 1 }, ScalarType.Float64, generator: new Generator(3)) * 80.0;
+        using var xT = randn(new long[] { n, 1 }, ScalarType.Float64, generator: new Generator(3)).Times(80.0);
         using var x = ConsistencySampler.Sample(F, xT, taus, 80.0, Eps, new Generator(4));
         double mean = x.mean().item<double>(), var = x.var().item<double>();
         double v = S * S + Eps * Eps;

@@ -1,4 +1,5 @@
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using ConsistencyModels.Solvers;
 using ConsistencyModels.Tests.Oracles;
@@ -11,7 +12,7 @@ public class SolverEquivalenceTests
 {
     private static readonly GaussianMixture Gmm = TestMixtures.FourD();
 
-    private static Tensor Start(int b = 16) => randn(new long[] { b, 4 }, ScalarType.Float64, generator: new Generator(31)) * 80.0;
+    private static Tensor Start(int b = 16) => randn(new long[] { b, 4 }, ScalarType.Float64, generator: new Generator(31)).Times(80.0);
 
     [Test]
     public void StochasticWithoutChurnIsExactlyHeun()
@@ -57,7 +58,7 @@ public class SolverEquivalenceTests
         Assert.That((y == d).all().item<bool>(), Is.True);
         // First-order step (no history) σ → σ': x' = (σ'/σ)·x + (1 − σ'/σ)·D, hand-derived from −expm1(−h) = 1 − σ'/σ.
         using var y1 = DpmSolverPlusPlus2M.Update(x, d, null, double.NaN, 0.3, 0.1);
-        using var expected = x * (0.1 / 0.3) + d * (1 - 0.1 / 0.3);
+        using var expected = x.Times(0.1 / 0.3).Plus(d.Times(1 - 0.1 / 0.3));
         Assert.That(y1.allclose(expected, rtol: 1e-14, atol: 1e-14), Is.True);
     }
 
@@ -89,7 +90,7 @@ public class SolverEquivalenceTests
     [Test]
     public void PerSampleStepsMatchScalarStepsRowByRow()
     {
-        using var x = randn(new long[] { 3, 1, 2, 2 }, ScalarType.Float64, generator: new Generator(8)) * 3;
+        using var x = randn(new long[] { 3, 1, 2, 2 }, ScalarType.Float64, generator: new Generator(8)).Times(3);
         double[] s = { 5.0, 1.0, 0.2 }, sn = { 3.0, 0.5, 0.0 };
         using var st = tensor(s, ScalarType.Float64);
         using var snt = tensor(sn, ScalarType.Float64);

@@ -1,4 +1,5 @@
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using ConsistencyModels.Solvers;
 using ConsistencyModels.Tests.Oracles;
@@ -61,7 +62,7 @@ public class SolverMomentsTests
         }
         var gmm = TestMixtures.SmoothTwoD();
         var (tm, tc) = Tolerances(gmm, Points);
-        using var xT = randn(new long[] { Points, 2 }, ScalarType.Float64, generator: new Generator(77)) * 80.0;
+        using var xT = randn(new long[] { Points, 2 }, ScalarType.Float64, generator: new Generator(77)).Times(80.0);
         foreach (int n in new[] { 18, 40 })
         {
             var sigmas = KarrasSchedule.Sigmas(n);
@@ -86,7 +87,7 @@ public class SolverMomentsTests
     {
         var gmm = TestMixtures.SmoothTwoD();
         var (tm, tc) = Tolerances(gmm, Points);
-        using var xT = randn(new long[] { Points, 2 }, ScalarType.Float64, generator: new Generator(77)) * 80.0;
+        using var xT = randn(new long[] { Points, 2 }, ScalarType.Float64, generator: new Generator(77)).Times(80.0);
         TestContext.Out.WriteLine("| sampler | S_churn | NFE | mean error | covariance error |");
         TestContext.Out.WriteLine("|---|---:|---:|---:|---:|");
         foreach (int steps in new[] { 18, 40 })

@@ -1,4 +1,5 @@
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Schedules;
 using ConsistencyModels.Solvers;
 using ConsistencyModels.Tests.Oracles;
@@ -24,7 +25,7 @@ public class SolverOrderTests
     public void SetUp()
     {
         _gmm = TestMixtures.TwoD();
-        _xT = randn(new long[] { 64, 2 }, ScalarType.Float64, generator: new Generator(2024)) * KarrasSchedule.DefaultSigmaMax;
+        _xT = randn(new long[] { 64, 2 }, ScalarType.Float64, generator: new Generator(2024)).Times(KarrasSchedule.DefaultSigmaMax);
         using var r = ExactOdeSolution.Solve(_gmm.AsDenoiser(), _xT, KarrasSchedule.DefaultSigmaMax, 0.0);
         TestContext.Progress.WriteLine($"exact reference: estimate {r.ErrorEstimate:E1}, {r.Nfe} evaluations");
         _exact = r.X.clone();
@@ -76,7 +77,7 @@ public class SolverOrderTests
             using var x = Run(solver, sigmas);
             using var diff = x - _exact;
             double maxErr = diff.abs().max().item<double>();
-            double rms = diff.square().mean().sqrt().item<double>();
+            double rms = diff.Square().mean().sqrt().item<double>();
             TestContext.Out.WriteLine($"| {solver} | {n} | {Nfe(solver, sigmas)} | {maxErr:E2} | {rms:E2} |");
             logN.Add(Math.Log(n));
             logE.Add(Math.Log(rms));

@@ -1,6 +1,7 @@
 using ConsistencyModels.Losses;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Oracles;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Schedules;
 using ConsistencyModels.Solvers;
@@ -28,7 +29,7 @@ public class ConsistencyDistillationTrainingTests : SingleThreadFixture
 
     private static double Rms(Tensor a, Tensor b)
     {
-        using var d = (a.to(ScalarType.Float64) - b.to(ScalarType.Float64)).square().mean();
+        using var d = (a.to(ScalarType.Float64) - b.to(ScalarType.Float64)).Square().mean();
         return Math.Sqrt(d.item<double>());
     }
 
@@ -72,14 +73,14 @@ public class ConsistencyDistillationTrainingTests : SingleThreadFixture
         using var objective = new ConsistencyDistillationObjective(student, target, ema, teacher, loss, targetRate: mu, emaRate: 0.99);
 
         // Fixed evaluation batch x_T = σmax·z and its exact ODE solution Φ(x_T) at ε.
-        using var xT = randn(new long[] { 16, 3, size, size }, generator: new Generator(99)) * sigmaMax;
+        using var xT = randn(new long[] { 16, 3, size, size }, generator: new Generator(99)).Times(sigmaMax);
         using var phi = ExactOdeSolution.Solve(oracle.AsDenoiser(), xT, sigmaMax, eps, stepsPerUnit: 32);
         using var heun = HeunSolver.Sample(oracle.AsDenoiser(), xT, grid);
         double OdeError(nn.Module<Tensor, Tensor, Tensor?, Tensor> f)
         {
             using var _ = no_grad();
             f.eval();
-            using var s = full(16, sigmaMax, ScalarType.Float32);
+            using var s = ScalarArithmetic.Full([16], sigmaMax, ScalarType.Float32);
             using var y = f.call(xT, s, null);
             return Rms(y, phi.X);
         }
@@ -97,24 +98,24 @@ public class ConsistencyDistillationTrainingTests : SingleThreadFixture
         TestContext.Out.WriteLine($"N {n}, μ {mu}, lr {lr}, {iters} steps in {sw.Elapsed.TotalSeconds:F1} s; loss " +
             $"size {size}; " + string.Join(", ", log.Losses.Select(l => $"{l.Step}:{l.Loss:G3}")));
         TestContext.Out.WriteLine($"E before {before:F4}, after {after:F4} (EMA {afterEma:F4}); Heun teacher on the grid {Rms(heun, phi.X):F4}; " +
-            $"data RMS {Math.Sqrt(images.square().mean().item<float>()):F4}");
+            $"data RMS {Math.Sqrt(images.Square().mean().item<float>()):F4}");
         Assert.That(after, Is.LessThan(0.5 * before), "the student's ODE error");
         Assert.That(afterEma, Is.LessThan(0.5 * before), "the EMA's ODE error");
 
         // Boundary condition after training, for σ = ε given as float64 and float32.
-        using var x = randn(new long[] { 3, 3, size, size }, generator: new Generator(7)) * 0.7;
+        using var x = randn(new long[] { 3, 3, size, size }, generator: new Generator(7)).Times(0.7);
         using (no_grad())
         {
             foreach (var type in new[] { ScalarType.Float64, ScalarType.Float32 })
             {
-                using var s = full(3, eps, type);
+                using var s = ScalarArithmetic.Full([3], eps, type);
                 using var y = student.call(x, s, null);
                 using var yEma = ema.call(x, s, null);
                 Assert.That(BitEqual(y, x), Is.True, $"f(x, ε) = x with σ as {type}");
                 Assert.That(BitEqual(yEma, x), Is.True, $"EMA f(x, ε) = x with σ as {type}");
             }
             // Not trivially the identity elsewhere: the network has learned something.
-            using var s2 = full(3, 1.0, ScalarType.Float32);
+            using var s2 = ScalarArithmetic.Full([3], 1.0, ScalarType.Float32);
             using var y2 = student.call(x, s2, null);
             Assert.That(Rms(y2, x), Is.GreaterThan(1e-3));
         }

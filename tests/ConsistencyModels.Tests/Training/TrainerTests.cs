@@ -112,7 +112,7 @@ public class TrainerTests : SingleThreadFixture
         using var clean = new Run(1);
         new Trainer(Options(6), clean.Objective, data, refDir).Run(resume: false);
         using var loaded = new Run(5);
-        using var opt = optim.Adam(loaded.Net.parameters(), lr: 1e-3);
+        using var opt = new AdamOptimizer(loaded.Net.parameters(), 1e-3);
         Assert.That(TrainingCheckpoint.Load(e.LastCheckpoint!, loaded.Objective.CheckpointModules, opt), Is.EqualTo(6));
         AssertBitIdentical(clean.Objective.CheckpointModules, loaded.Objective.CheckpointModules);
     }
@@ -133,7 +133,7 @@ public class TrainerTests : SingleThreadFixture
 
     private static string WriteCheckpoint(string dir, Run run)
     {
-        using var opt = optim.Adam(run.Net.parameters(), lr: 1e-3);
+        using var opt = new AdamOptimizer(run.Net.parameters(), 1e-3);
         string path = Path.Combine(dir, TrainingCheckpoint.FileName(4));
         TrainingCheckpoint.Save(path, 4, "teacher", run.Objective.CheckpointModules, opt, new Dictionary<string, string> { ["note"] = "test" });
         return path;
@@ -147,7 +147,7 @@ public class TrainerTests : SingleThreadFixture
         string path = WriteCheckpoint(dir, a);
         Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName), Is.EqualTo(new[] { TrainingCheckpoint.FileName(4) }));
         using var b = new Run(9);
-        using var opt = optim.Adam(b.Net.parameters(), lr: 1e-3);
+        using var opt = new AdamOptimizer(b.Net.parameters(), 1e-3);
         Assert.That(TrainingCheckpoint.Load(path, b.Objective.CheckpointModules, opt), Is.EqualTo(4));
         AssertBitIdentical(a.Objective.CheckpointModules, b.Objective.CheckpointModules);
     }
@@ -162,7 +162,7 @@ public class TrainerTests : SingleThreadFixture
         using var net = TinyTeacher(1, wider);
         using var ema = TinyTeacher(2, wider);
         var objective = new TeacherObjective(net, ema, new EdmLoss());
-        using var opt = optim.Adam(net.parameters(), lr: 1e-3);
+        using var opt = new AdamOptimizer(net.parameters(), 1e-3);
         var e = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Load(path, objective.CheckpointModules, opt));
         TestContext.Out.WriteLine(e!.Message);
         Assert.That(e.Message, Does.Contain(path).And.Contain("'net.").And.Contain("shape [").And.Contain("expects ["));
@@ -184,7 +184,7 @@ public class TrainerTests : SingleThreadFixture
             Safetensors.Save(broken, kept, meta);
         }
         using var b = new Run(2);
-        using var opt = optim.Adam(b.Net.parameters(), lr: 1e-3);
+        using var opt = new AdamOptimizer(b.Net.parameters(), 1e-3);
         var before = b.Objective.CheckpointModules.SelectMany(m => m.Value.parameters()).Select(p => p.detach().clone()).ToArray();
         var e = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Load(broken, b.Objective.CheckpointModules, opt));
         Assert.That(e!.Message, Does.Contain($"'{dropped}'"));
@@ -202,7 +202,7 @@ public class TrainerTests : SingleThreadFixture
         using (var t = zeros(2))
             Safetensors.Save(path, new Dictionary<string, Tensor> { ["x"] = t });
         using var a = new Run(1);
-        using var opt = optim.Adam(a.Net.parameters(), lr: 1e-3);
+        using var opt = new AdamOptimizer(a.Net.parameters(), 1e-3);
         var e = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.Load(path, a.Objective.CheckpointModules, opt));
         Assert.That(e!.Message, Does.Contain("not a cm training checkpoint"));
     }
@@ -215,7 +215,7 @@ public class TrainerTests : SingleThreadFixture
         string path = WriteCheckpoint(dir, a);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-        using var opt = optim.Adam(a.Net.parameters(), lr: 1e-3);
+        using var opt = new AdamOptimizer(a.Net.parameters(), 1e-3);
         var e = Assert.Throws<SafetensorsFormatException>(() => TrainingCheckpoint.Load(path, a.Objective.CheckpointModules, opt));
         Assert.That(e!.Message, Does.Contain(path));
     }

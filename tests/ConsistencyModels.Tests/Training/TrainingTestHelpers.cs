@@ -1,4 +1,5 @@
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Training;
 using TorchSharp;
@@ -54,7 +55,7 @@ internal sealed class PoisonedObjective : ITrainingObjective
     {
         var loss = _inner.Loss(step, x0, labels, generator);
         if (step != _badStep) return loss;
-        using (loss) return loss * _value;
+        using (loss) return loss.Times(_value);
     }
 
     public void AfterOptimizerStep(long step) => _inner.AfterOptimizerStep(step);
@@ -109,7 +110,7 @@ internal static class TrainingTestHelpers
 
     /// <summary>n images [n, 3, size, size] in [-1, 1].</summary>
     public static Tensor Images(int n, int size, ulong seed) =>
-        (rand(new long[] { n, 3, size, size }, generator: new Generator(seed)) * 2 - 1);
+        (rand(new long[] { n, 3, size, size }, generator: new Generator(seed)).Times(2).Minus(1));
 
     /// <summary>An EDM teacher on the tiny config, initialized from <paramref name="seed"/>.</summary>
     public static EdmPrecond TinyTeacher(long seed, UNetConfig? config = null)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using ConsistencyModels.IO;
+using ConsistencyModels.Platform;
 using TorchSharp;
 
 namespace ConsistencyModels.Tool.Tests.Commands;
@@ -82,8 +83,8 @@ public class DistributedCommandTests
                 double worst = 0, scale = 1;
                 foreach (var (name, t) in ma.Tensors)
                 {
-                    worst = Math.Max(worst, (t - mb.Tensors[name]).abs().max().ToDouble());
-                    scale = Math.Max(scale, t.abs().max().ToDouble());
+                    worst = Math.Max(worst, (t - mb.Tensors[name]).abs().max().to(TorchSharp.torch.ScalarType.Float64).item<double>());
+                    scale = Math.Max(scale, t.abs().max().to(TorchSharp.torch.ScalarType.Float64).item<double>());
                 }
                 return worst / scale;
             }
@@ -128,7 +129,7 @@ public class DistributedCommandTests
             using var ma = Safetensors.Load(Path.Combine(straight, "model.safetensors"));
             using var mb = Safetensors.Load(Path.Combine(switched, "model.safetensors"));
             double worst = 0;
-            foreach (var (name, t) in ma.Tensors) worst = Math.Max(worst, (t - mb.Tensors[name]).abs().max().ToDouble());
+            foreach (var (name, t) in ma.Tensors) worst = Math.Max(worst, (t - mb.Tensors[name]).abs().max().to(TorchSharp.torch.ScalarType.Float64).item<double>());
             TestContext.Out.WriteLine($"K=2 straight vs K=2 then K=1: max |Δθ| = {worst:E2}");
             Assert.That(worst, Is.LessThanOrEqualTo(1e-5));
         }

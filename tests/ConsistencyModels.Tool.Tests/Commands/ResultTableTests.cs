@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using ConsistencyModels.Tool.Commands;
 using TorchSharp;
 
@@ -33,8 +34,8 @@ public class ResultTableTests
         // Sample 0 differs by 1 everywhere, sample 1 by 2 at half the values and 0 elsewhere: RMS 1 and √2.
         using var a = torch.zeros(2, 3, 2, 2);
         using var b = torch.zeros(2, 3, 2, 2);
-        b[0].fill_(1);
-        b[1, .., 0].fill_(2);
+        b[0].FillInPlace(1);
+        b[1, .., 0].FillInPlace(2);
         Assert.That(OdeError.Compute(a, b), Is.EqualTo((1 + Math.Sqrt(2)) / 2).Within(1e-12));
         Assert.That(OdeError.Compute(b, b), Is.EqualTo(0));
     }

@@ -1,5 +1,6 @@
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Platform;
 using TorchSharp;
 
 namespace ConsistencyModels.Tool.Tests.Commands;
@@ -29,7 +30,7 @@ internal static class TestModels
         using var model = ModelFile.CreateModel(metadata);
         using (torch.no_grad())
             foreach (var p in model.parameters())
-                p.add_(torch.randn_like(p) * 0.05);
+                p.AddInPlace(torch.randn_like(p).Times(0.05));
         ModelFile.Save(path, model, metadata);
         return path;
     }

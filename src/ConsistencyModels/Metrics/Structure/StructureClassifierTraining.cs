@@ -55,7 +55,7 @@ public static class StructureClassifierTraining
             int unstructured = Math.Max(1, options.BatchSize / 4);
             using var noStructure = ((long)config.NoStructureIndex).ToScalar();
             var recent = new Queue<double>();
-            using var adam = new ClassifierAdam(classifier.parameters());
+            using var adam = new AdamOptimizer(classifier.parameters());
             for (int step = 0; step < options.Iterations; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -72,7 +72,8 @@ public static class StructureClassifierTraining
                     throw new TrainingDivergedException(step, "classifier loss", null);
                 adam.ZeroGrad();
                 loss.backward();
-                adam.Step(LearningRate(options, step));
+                adam.LearningRate = LearningRate(options, step);
+                adam.Step();
                 recent.Enqueue(value);
                 if (recent.Count > 50) recent.Dequeue();
                 progress?.Invoke(step + 1, recent.Average());
