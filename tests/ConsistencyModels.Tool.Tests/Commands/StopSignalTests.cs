@@ -22,13 +22,22 @@ public class StopSignalTests
 
         public CmProcess(string[] args, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
         {
-            var psi = new ProcessStartInfo("dotnet")
+            // A test run started in the background of a non-interactive shell (nohup …&, some CI runners) inherits
+            // SIGINT ignored, and exec keeps it ignored, as a background job should; Ctrl+C comes from a terminal,
+            // so the child starts with SIGINT at its default (coreutils env) to be tested as a user runs it.
+            var resetSigint = OperatingSystem.IsLinux() && File.Exists("/usr/bin/env");
+            var psi = new ProcessStartInfo(resetSigint ? "/usr/bin/env" : "dotnet")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
                 WorkingDirectory = workingDirectory,
             };
+            if (resetSigint)
+            {
+                psi.ArgumentList.Add("--default-signal=INT");
+                psi.ArgumentList.Add("dotnet");
+            }
             psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cm.dll"));
             foreach (var a in args) psi.ArgumentList.Add(a);
             psi.Environment["TERM"] = "dumb";
