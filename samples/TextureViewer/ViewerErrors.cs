@@ -31,15 +31,7 @@ internal static class ViewerErrors
     {
         while (error is AggregateException { InnerExceptions.Count: 1 } aggregate) error = aggregate.InnerExceptions[0];
         while (error is System.Reflection.TargetInvocationException { InnerException: { } inner }) error = inner;
-        string message = error.Message;
-        int frame = message.IndexOf("frame #", StringComparison.Ordinal);
-        if (frame > 0) message = message[..frame];
-        foreach (var marker in new[] { " (Could this error message be improved?", "Exception raised from " })
-        {
-            int cut = message.IndexOf(marker, StringComparison.Ordinal);
-            if (cut > 0) message = message[..cut];
-        }
-        message = PrintableText.Clean(message);
+        string message = PrintableText.Clean(PrintableText.WithoutNativeTrace(error.Message));
         return error switch
         {
             ArgumentException or IOException or UnauthorizedAccessException or ModelFormatException or GlUnavailableException => message,

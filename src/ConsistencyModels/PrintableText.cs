@@ -1,9 +1,10 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace ConsistencyModels;
 
 /// <summary>Makes text from outside (decoder messages, file contents) safe for a one-line message.</summary>
-public static class PrintableText
+public static partial class PrintableText
 {
     /// <summary>
     /// Replaces every control character (NUL, escape, line breaks, ...) with a space, collapses runs of spaces and
@@ -30,4 +31,28 @@ public static class PrintableText
         }
         return sb.ToString();
     }
+
+    /// <summary>libtorch appends its C++ stack ("Exception raised from ... frame #0: ...") to its messages: keep the
+    /// sentence, drop the rest (the cm tool's <c>--verbose</c> output has it).</summary>
+    public static string WithoutNativeTrace(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        foreach (var marker in new[] { " (Could this error message be improved?", "Exception raised from " })
+        {
+            int cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+        }
+        return WithoutNativeFrames(message);
+    }
+
+    /// <summary>Cuts a message at its first native stack frame (<c>frame #N:</c>), wherever it appears.</summary>
+    public static string WithoutNativeFrames(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var frame = NativeFrame().Match(message);
+        return frame.Success ? message[..frame.Index] : message;
+    }
+
+    [GeneratedRegex(@"frame #\d+")]
+    private static partial Regex NativeFrame();
 }

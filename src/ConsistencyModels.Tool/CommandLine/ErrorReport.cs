@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.RegularExpressions;
 
 namespace ConsistencyModels.Tool.CommandLine;
 
@@ -7,7 +6,7 @@ namespace ConsistencyModels.Tool.CommandLine;
 /// Turns an exception into one <c>error: ...</c> line and an exit code. User and data errors name the
 /// problem; anything else is reported as an internal error. Stack traces only in debug mode.
 /// </summary>
-internal static partial class ErrorReport
+internal static class ErrorReport
 {
     /// <summary>What a cancellation is reported as: Ctrl+C, or the signal that <see cref="StopSignals"/> received.</summary>
     public static string CancelledBy { get; set; } = "Ctrl+C";
@@ -29,7 +28,7 @@ internal static partial class ErrorReport
                 => (OneLine(error.Message), ExitCodes.Failure),
             _ when error.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal)
                 => (OneLine(error.Message), ExitCodes.Failure),
-            _ => ($"internal error: {error.GetType().Name}: {OneLine(WithoutNativeTrace(error.Message))} (run with --verbose or CM_DEBUG=1 for details)",
+            _ => ($"internal error: {error.GetType().Name}: {OneLine(PrintableText.WithoutNativeTrace(error.Message))} (run with --verbose or CM_DEBUG=1 for details)",
                 ExitCodes.Internal),
         };
     }
@@ -48,26 +47,7 @@ internal static partial class ErrorReport
     /// Collapses a message onto one line: control characters (a decoder's trailing NULs, escapes, line breaks) become
     /// spaces, runs of spaces one, and a native frame list (<c>frame #0: ...</c>) is dropped.
     /// </summary>
-    public static string OneLine(string message) => PrintableText.Clean(WithoutFrames(message));
-
-    /// <summary>libtorch appends its C++ stack ("Exception raised from ... frame #0: ...") to its messages: keep the
-    /// sentence, drop the frames (they are in the --verbose output).</summary>
-    public static string WithoutNativeTrace(string message)
-    {
-        foreach (var marker in new[] { " (Could this error message be improved?", "Exception raised from " })
-        {
-            int cut = message.IndexOf(marker, StringComparison.Ordinal);
-            if (cut > 0) message = message[..cut];
-        }
-        return WithoutFrames(message);
-    }
-
-    /// <summary>Cuts a message at its first native stack frame (<c>frame #N:</c>), wherever it appears.</summary>
-    private static string WithoutFrames(string message)
-    {
-        var frame = NativeFrame().Match(message);
-        return frame.Success ? message[..frame.Index] : message;
-    }
+    public static string OneLine(string message) => PrintableText.Clean(PrintableText.WithoutNativeFrames(message));
 
     private static Exception Unwrap(Exception error)
     {
@@ -86,7 +66,4 @@ internal static partial class ErrorReport
             }
         }
     }
-
-    [GeneratedRegex(@"frame #\d+")]
-    private static partial Regex NativeFrame();
 }
