@@ -10,6 +10,7 @@ using ConsistencyModels.Tool.Progress;
 using ConsistencyModels.Tool.Runs;
 using ConsistencyModels.Training;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ConsistencyModels.Tool.Commands;
 
@@ -32,8 +33,9 @@ public static class TrainTeacherCommand
         InputChecks.RequireData("--data", options.Data);
         var device = ToolDevice.Resolve(options.Device);
         var dataset = TrainingDataLoader.Load(options.Data);
-        var config = Presets.For(options.Config) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
-        NetworkLimits.CheckSize("--crop", options.Crop, options.Config);
+        var config = (options.Shape ?? NetworkShape.None).Apply(Presets.For(options.Config)) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
+        NetworkLimits.CheckSize("--crop", options.Crop, config, CliNames.Of(options.Config));
+        var compute = options.Compute ?? ConvolutionCompute.TrainingDefault(device.type == DeviceType.CPU);
         MemoryBudget.Check("--crop", options.Crop, options.Batch, config);
         var run = sync.IsPrimary
             ? RunDirectory.Prepare(options.Out, options.Resume, options.Force, [("--data", options.Data)], progress.Info)
@@ -46,6 +48,7 @@ public static class TrainTeacherCommand
         using var ema = new EdmPrecond(new UNet(config));
         net.to(device);
         ema.to(device);
+        net.Net.Compute = compute;
         var metadata = new ModelMetadata
         {
             Kind = ModelKind.Teacher,
@@ -69,8 +72,8 @@ public static class TrainTeacherCommand
             LogEvery = options.LogEvery,
             SampleEvery = options.SampleEvery,
         };
-        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {options.Config.ToString().ToLowerInvariant()} network " +
-                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Batch}, {TorchInfo.Describe()}");
+        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {options.Config.ToString().ToLowerInvariant()} network {(options.Shape ?? NetworkShape.None).Describe()} " +
+                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Batch}, convolutions {compute.Name}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, "train-teacher", trainerOptions, objective, batches, metadata,
             step => SampleGrids.Write(ema, metadata, Sampling.SamplerKind.Heun, 18, 16, options.Crop * 2, options.Seed, run.SampleGridPath(step)),
             cancellation);

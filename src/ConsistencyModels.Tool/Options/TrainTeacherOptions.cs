@@ -19,6 +19,8 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="SampleEvery">Iterations between sample grids (0 = never).</param>
 /// <param name="Shards">Batch shards per step (0 = one per rank).</param>
 /// <param name="Distributed">Data-parallel mode: none, or mpi under mpirun.</param>
+/// <param name="Shape">Changes to the preset's network (levels, width, blocks, attention).</param>
+/// <param name="Compute">Convolution layout and precision; null = bf16 where the CPU has native bf16, else fp32.</param>
 /// <param name="LogEvery">Iterations between log.jsonl lines.</param>
 public sealed record TrainTeacherOptions(
     string Data,
@@ -39,4 +41,6 @@ public sealed record TrainTeacherOptions(
     int SampleEvery,
     int LogEvery,
     ConsistencyModels.Distributed.DistributedMode Distributed = ConsistencyModels.Distributed.DistributedMode.None,
-    int Shards = 0);
+    int Shards = 0,
+    NetworkShape? Shape = null,
+    ConsistencyModels.Networks.ConvolutionCompute? Compute = null);
