@@ -109,6 +109,16 @@ public static class OnnxExporter
         return new OnnxExport(model.ToByteArray(), plan, g.OpTypes.ToArray());
     }
 
+    /// <summary>The metadata_props of an ONNX file's bytes (key → value), e.g. <see cref="PlanKey"/>.</summary>
+    /// <exception cref="InvalidProtocolBufferException">The bytes are not an ONNX model.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(byte[] onnx) =>
+        Proto.ModelProto.Parser.ParseFrom(onnx).MetadataProps.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    /// <summary>The distinct op types of an ONNX file's main graph, sorted.</summary>
+    /// <exception cref="InvalidProtocolBufferException">The bytes are not an ONNX model.</exception>
+    public static string[] ReadOpTypes(byte[] onnx) =>
+        Proto.ModelProto.Parser.ParseFrom(onnx).Graph.Node.Select(n => n.OpType).Distinct().Order(StringComparer.Ordinal).ToArray();
+
     /// <summary>Emits the ONNX nodes of one <see cref="LayerOp"/> at a time.</summary>
     private sealed class NetworkEmitter(OnnxGraphBuilder g, Func<LayerParameter, float[]> weights, Dictionary<string, string> values)
     {
