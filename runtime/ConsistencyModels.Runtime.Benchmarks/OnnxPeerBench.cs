@@ -4,7 +4,7 @@ using System.Text.Json;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Onnx;
-using Microsoft.ML.OnnxRuntime;
+using ConsistencyModels.Runtime.Onnx;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Runtime.Benchmarks;
@@ -14,7 +14,8 @@ namespace ConsistencyModels.Runtime.Benchmarks;
 /// (TextureGenerator, compiled TorchScript) in one run: textures/s per size, step count and thread count, both with
 /// the thread count fixed alike and without spin-waiting (libtorch: OMP_WAIT_POLICY=PASSIVE from the environment,
 /// ORT: session.intra_op.allow_spinning = 0). Rounds alternate between the two so machine load hits both alike.
-/// Each ORT frame is the whole plan (1 or 2 Run calls, the re-noise add and the clamp into a caller's buffer).
+/// Both sides are the same ITextureSource contract (noise, slerp, 1–2 evaluations, clamp into a caller's buffer):
+/// TextureGenerator (float32) and OnnxTextureSource.
 /// <c>--onnx-peer [--sizes 64,128,256] [--threads 1,2] [--seconds S] [--rounds R] [--out F.json]</c>.
 /// </summary>
 internal static class OnnxPeerBench
@@ -38,45 +39,49 @@ internal static class OnnxPeerBench
             ?? throw new InvalidOperationException("this build has no default model");
         using var loaded = ModelFile.Load(stream, "default model", CPU);
         var onnx = ModelExport.Build(loaded).Bytes;
-        var plan = OnnxSamplingPlan.For(loaded.Metadata);
         using var torchFp32 = new TextureGenerator(loaded, ownsModel: false, "default", NetworkPrecision.Float32);
+        // The runtime's default precision (bf16 on CPUs with native bf16), beside float32: its own weight copies.
+        using var torchAuto = new TextureGenerator(loaded, ownsModel: false, "default", NetworkPrecision.Auto);
+        bool autoDiffers = torchAuto.Precision != NetworkPrecision.Float32;
         var rows = new List<Dictionary<string, object?>>();
         foreach (int threads in threadCounts)
         {
-            using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-            using var session = new InferenceSession(onnx, options);
+            using var ortSource = new OnnxTextureSource(onnx, "default", threads);
             torchFp32.Threads = threads;
+            torchAuto.Threads = threads;
             foreach (int size in sizes)
                 foreach (int steps in new[] { 1, 2 })
                 {
-                    using var ort = new OrtFrame(session, plan, size, steps);
                     var destination = new float[3 * size * size];
                     int frame = 0;
                     void Torch() => torchFp32.Generate(new TextureRequest(size, size, frame % 8, steps, 1, frame++ / 60.0), destination);
-                    void Ort() => ort.Generate(frame++ % 8, destination);
-                    for (int i = 0; i < 3; i++) { Torch(); Ort(); }
+                    void TorchAuto() => torchAuto.Generate(new TextureRequest(size, size, frame % 8, steps, 1, frame++ / 60.0), destination);
+                    void Ort() => ortSource.Generate(new TextureRequest(size, size, frame % 8, steps, 1, frame++ / 60.0), destination);
+                    for (int i = 0; i < 3; i++) { Torch(); Ort(); if (autoDiffers) TorchAuto(); }
                     var torchRates = new List<double>();
+                    var autoRates = new List<double>();
                     var ortRates = new List<double>();
                     for (int r = 0; r < rounds; r++)
                     {
                         torchRates.Add(Rate(Torch, seconds));
                         ortRates.Add(Rate(Ort, seconds));
+                        if (autoDiffers) autoRates.Add(Rate(TorchAuto, seconds));
                     }
-                    double t = Median(torchRates), o = Median(ortRates);
+                    double t = Median(torchRates), o = Median(ortRates), au = autoDiffers ? Median(autoRates) : t;
                     var row = new Dictionary<string, object?>
                     {
                         ["size"] = size, ["steps"] = steps, ["threads"] = threads,
                         ["libtorchTexturesPerSecond"] = Math.Round(t, 2), ["onnxRuntimeTexturesPerSecond"] = Math.Round(o, 2),
-                        ["ortOverLibtorch"] = Math.Round(o / t, 3), ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
+                        ["libtorchDefaultPrecisionTexturesPerSecond"] = Math.Round(au, 2),
+                        ["ortOverLibtorch"] = Math.Round(o / t, 3), ["ortOverLibtorchDefault"] = Math.Round(o / au, 3), ["load"] = File.ReadAllText("/proc/loadavg").Trim(),
                     };
                     rows.Add(row);
-                    Console.WriteLine($"{size}² {steps} step(s), {threads} thread(s): libtorch {t:F1}/s, ONNX Runtime {o:F1}/s, ratio ORT/libtorch {o / t:F2} (load {row["load"]})");
+                    Console.WriteLine($"{size}² {steps} step(s), {threads} thread(s): libtorch fp32 {t:F1}/s, libtorch {torchAuto.Precision} {au:F1}/s, ONNX Runtime fp32 {o:F1}/s, ORT/libtorch fp32 {o / t:F2}, ORT/libtorch default {o / au:F2} (load {row["load"]})");
                 }
         }
         results["rows"] = rows;
         results["loadAverageEnd"] = File.ReadAllText("/proc/loadavg").Trim();
-        results["libtorchPrecision"] = torchFp32.Precision.ToString();
+        results["libtorchDefaultPrecision"] = torchAuto.Precision.ToString();
         File.WriteAllText(output, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"load average at end: {results["loadAverageEnd"]}; wrote {output}");
         return 0;
@@ -91,57 +96,4 @@ internal static class OnnxPeerBench
     }
 
     private static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
-
-    /// <summary>One texture through ONNX Runtime with preallocated inputs and outputs (noise drawn once: only the network is timed).</summary>
-    private sealed class OrtFrame : IDisposable
-    {
-        private readonly InferenceSession session;
-        private readonly OnnxSamplingPlan.StepPlan plan;
-        private readonly float[] x, z2, y, sigma = new float[1];
-        private readonly long[] label = new long[1];
-        private readonly OrtValue xValue, sigmaValue, labelValue, yValue;
-        private readonly RunOptions run = new();
-        private static readonly string[] Inputs = [OnnxExporter.InputX, OnnxExporter.InputSigma, OnnxExporter.InputClass];
-        private static readonly string[] Outputs = [OnnxExporter.OutputName];
-        private readonly float[] start;
-
-        public OrtFrame(InferenceSession session, OnnxSamplingPlan plan, int size, int steps)
-        {
-            this.session = session;
-            this.plan = steps == 1 ? plan.OneStep : plan.TwoSteps;
-            int n = 3 * size * size;
-            var random = new Random(1);
-            start = Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1) * (float)plan.NoiseScale).ToArray();
-            z2 = Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            x = new float[n];
-            y = new float[n];
-            long[] shape = [1, 3, size, size];
-            xValue = OrtValue.CreateTensorValueFromMemory(x, shape);
-            yValue = OrtValue.CreateTensorValueFromMemory(y, shape);
-            sigmaValue = OrtValue.CreateTensorValueFromMemory(sigma, [1]);
-            labelValue = OrtValue.CreateTensorValueFromMemory(label, [1]);
-        }
-
-        public void Generate(int classIndex, Span<float> destination)
-        {
-            label[0] = classIndex;
-            start.CopyTo(x, 0);
-            for (int i = 0; i < plan.Sigmas.Length; i++)
-            {
-                if (i > 0)
-                {
-                    float renoise = (float)plan.Renoise;
-                    for (int j = 0; j < x.Length; j++) x[j] = y[j] + renoise * z2[j];
-                }
-                sigma[0] = (float)plan.Sigmas[i];
-                session.Run(run, Inputs, [xValue, sigmaValue, labelValue], Outputs, [yValue]);
-            }
-            for (int j = 0; j < y.Length; j++) destination[j] = Math.Clamp(y[j], -1f, 1f);
-        }
-
-        public void Dispose()
-        {
-            xValue.Dispose(); yValue.Dispose(); sigmaValue.Dispose(); labelValue.Dispose(); run.Dispose();
-        }
-    }
 }
