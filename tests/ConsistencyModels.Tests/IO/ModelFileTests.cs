@@ -1,3 +1,4 @@
+using ConsistencyModels.Training;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Preconditioning;
@@ -29,7 +30,7 @@ public class ModelFileTests
         Config = config ?? Config,
         ClassNames = ["Stone", "Sky"],
         MultistepTaus = [0.8],
-        Method = kind == ModelKind.Teacher ? "edm" : "cd",
+        Method = kind == ModelKind.Teacher ? TrainingMethod.Teacher : TrainingMethod.Cd,
         DataHash = "abc123",
         CropSize = 32,
         TrainingIterations = 1234,
