@@ -1,3 +1,4 @@
+using ConsistencyModels.Naming;
 namespace ConsistencyModels.Tool.Options;
 
 /// <summary>
@@ -18,7 +19,7 @@ public static class NetworkLimits
     /// <param name="preset">The network preset.</param>
     public static void CheckSize(string optionName, int size, NetworkPreset preset)
     {
-        CheckSize(optionName, size, DownsamplingFactor(preset), CliNames.Of(preset));
+        CheckSize(optionName, size, DownsamplingFactor(preset), EnumNames.Of(preset));
     }
 
     /// <summary>Throws a one-line <see cref="CmException"/> unless <paramref name="size"/> fits <paramref name="config"/>.</summary>
