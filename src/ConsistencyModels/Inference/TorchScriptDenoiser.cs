@@ -4,10 +4,11 @@ using System.Runtime.InteropServices;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Networks.Description;
 using ConsistencyModels.Platform;
+using ConsistencyModels.Preconditioning;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ConsistencyModels.Preconditioning;
+namespace ConsistencyModels.Inference;
 
 /// <summary>
 /// A <see cref="PreconditionedNetwork"/> compiled into one TorchScript function, c_skip·x + c_out·F(c_in·x; c_noise),
@@ -31,8 +32,9 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
     private readonly Tensor[] weights;   // owned: detached views of the module's weights, or converted copies
     private readonly bool conditional;
     private readonly int argumentCount;
-    private IntPtr unit;
-    private TorchScriptNative.Cell* cells;   // the argument cells followed by the weight list's cells
+    private readonly TorchScriptNative.CompilationUnitHandle? unit;
+    private readonly TorchScriptNative.CellsHandle? cellMemory; // the argument cells followed by the weight list's cells
+    private readonly TorchScriptNative.Cell* cells;
     private bool disposed;
 
     /// <summary>
@@ -73,7 +75,8 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         try
         {
             unit = TorchScriptNative.CompileUnit(Source);
-            cells = (TorchScriptNative.Cell*)NativeMemory.AllocZeroed((nuint)(argumentCount + weights.Length), (nuint)sizeof(TorchScriptNative.Cell));
+            cellMemory = new TorchScriptNative.CellsHandle(argumentCount + weights.Length);
+            cells = cellMemory.Cells;
             var list = cells + argumentCount;
             for (int i = 0; i < weights.Length; i++)
                 list[i] = new TorchScriptNative.Cell { TypeCode = TorchScriptNative.TensorCode, Handle = weights[i].Handle };
@@ -139,12 +142,13 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         Set(CNoiseSlot, c.CNoise);
         if (conditional) Set(LabelsSlot, labels!);
         fixed (byte* name = FunctionNameUtf8)
-            TorchScriptNative.Call(unit, name, cells, argumentCount);
+            TorchScriptNative.Call(unit!, name, cells, argumentCount);
         // The handles above were borrowed from these objects: keep them from being finalized during the call.
         GC.KeepAlive(output);
         GC.KeepAlive(x);
         GC.KeepAlive(c);
         GC.KeepAlive(labels);
+        GC.KeepAlive(cellMemory);
     }
 
     private void Set(int slot, Tensor t) => cells[slot] = new TorchScriptNative.Cell { TypeCode = TorchScriptNative.TensorCode, Handle = t.Handle };
@@ -159,26 +163,16 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         return true;
     }
 
-    /// <summary>Frees the compiled code, the argument cells and the denoiser's weight references.</summary>
+    /// <summary>Frees the compiled code, the argument cells and the denoiser's weight references (the native handles
+    /// are <see cref="SafeHandle"/>s: if this is never called, critical finalization frees them).</summary>
     public void Dispose()
     {
         if (disposed) return;
         disposed = true;
-        FreeNative();
-        foreach (var w in weights) w.Dispose();
-        GC.SuppressFinalize(this);
+        unit?.Dispose();
+        cellMemory?.Dispose();
+        foreach (var w in weights) w?.Dispose();
     }
-
-    private void FreeNative()
-    {
-        TorchScriptNative.Free(unit);
-        unit = IntPtr.Zero;
-        NativeMemory.Free(cells);
-        cells = null;
-    }
-
-    /// <summary>Frees the native unit and cells if the denoiser was not disposed (the weights have finalizers of their own).</summary>
-    ~TorchScriptDenoiser() => FreeNative();
 
     // The generated code walks the network's layer description (Networks/Description) op by op: one line per op, the
     // same list the ONNX exporter walks and a test checks against UNet's parameters.
