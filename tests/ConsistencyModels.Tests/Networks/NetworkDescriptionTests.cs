@@ -1,3 +1,4 @@
+using ConsistencyModels.Inference;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Networks.Description;
 using ConsistencyModels.Preconditioning;
