@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ConsistencyModels.IO;
+using ConsistencyModels.Naming;
 using ConsistencyModels.Onnx;
 using ConsistencyModels.Platform;
 using Microsoft.ML.OnnxRuntime;
@@ -66,7 +67,7 @@ public sealed class OnnxTextureSource : ITextureSource
         using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         session = new InferenceSession(onnxModel, options);
-        Description = $"model {name}: {(string.IsNullOrEmpty(metadata.Method) ? "consistency" : metadata.Method)}, C={metadata.Config.BaseChannels}, "
+        Description = $"model {name}: {EnumNames.Of(metadata.Method)}, C={metadata.Config.BaseChannels}, "
             + $"{classCount} classes, cpu fp32 onnxruntime ({threads} thread{(threads == 1 ? "" : "s")})";
     }
 

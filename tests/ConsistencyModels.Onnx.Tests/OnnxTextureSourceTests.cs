@@ -53,7 +53,7 @@ public sealed class OnnxTextureSourceTests
             Kind = ModelKind.Teacher,
             Config = UNetConfig.Tiny with { ClassCount = 2, PixelUnshuffleStem = true },
             ClassNames = ["a", "b"],
-            Method = "rectified",
+            Method = ConsistencyModels.Training.TrainingMethod.Rectified,
         };
         using var model = RandomModel(metadata, seed: 8);
         using var onnx = new OnnxTextureSource(ModelExport.Build(model).Bytes, "rectified");
