@@ -6,7 +6,7 @@ using ConsistencyModels.Runtime.Benchmarks;
 if (args.Length > 0 && args[0] == "--bdn")
 {
     // In process by default: BenchmarkDotNet's generated out-of-process project does not get the build's libtorch
-    // patch (build/TorchSharpNativeFix.targets), so its LibTorchSharp fails to load on Debian 12.
+    // patch (build/package/ConsistencyModels.targets), so its LibTorchSharp fails to load on Debian 12.
     var bdnArgs = args[1..];
     if (!bdnArgs.Any(a => a is "--inProcess" or "-i")) bdnArgs = [.. bdnArgs, "--inProcess"];
     BenchmarkSwitcher.FromAssembly(typeof(GenerateBenchmarks).Assembly).Run(bdnArgs);
