@@ -59,8 +59,8 @@ public sealed partial class TextureGenerator
         for (int i = 0; i < n; i++)
         {
             PrepareNoise(requests[i]);
-            using (var slot = batchFirst![i]) slot.copy_(inputFirst!);
-            if (two) using (var slot = batchSecond![i]) slot.copy_(inputSecond!);
+            using (var slot = batchFirst!.narrow(0, i, 1)) slot.copy_(inputFirst!);
+            if (two) using (var slot = batchSecond!.narrow(0, i, 1)) slot.copy_(inputSecond!);
             if (labels.Length > 0) labelSpan[i] = requests[i].ClassIndex;
         }
         if (labels.Length > 0) batchLabels!.copy_(batchLabelsCpu!);
