@@ -61,6 +61,7 @@ internal static class Cli
         var dataFetch = new DataFetchCli();
         var bench = new BenchCli();
         var trainClassifier = new TrainClassifierCli();
+        var export = new ExportCli();
 
         var h = settings.Handlers;
         var token = settings.Cancellation;
@@ -71,6 +72,7 @@ internal static class Cli
         Bind(dataFetch.GimpPatterns, settings, stdout, r => dataFetch.Bind(r), (o, p) => h.DataFetch(o, p, token));
         Bind(bench.Command, settings, stdout, r => bench.Bind(r), (o, p) => h.Bench(o, p, token));
         Bind(trainClassifier.Command, settings, stdout, r => trainClassifier.Bind(r), (o, p) => h.TrainClassifier(o, p, token));
+        Bind(export.Command, settings, stdout, r => export.Bind(r), (o, p) => h.Export(o, p, token));
 
         root.Add(trainTeacher.Command);
         root.Add(distill.Command);
@@ -79,6 +81,7 @@ internal static class Cli
         root.Add(dataFetch.Command);
         root.Add(bench.Command);
         root.Add(trainClassifier.Command);
+        root.Add(export.Command);
         return root;
     }
 

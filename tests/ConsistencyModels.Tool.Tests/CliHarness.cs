@@ -54,4 +54,6 @@ internal sealed class RecordingHandlers : ICommandHandlers
     public int DataFetch(DataFetchOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
     public int TrainClassifier(TrainClassifierOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
     public int Bench(BenchOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
+
+    public int Export(ExportOptions options, IProgressReporter progress, CancellationToken cancellation) => Record(options);
 }

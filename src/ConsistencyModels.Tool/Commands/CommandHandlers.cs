@@ -33,4 +33,8 @@ public sealed class CommandHandlers : ICommandHandlers
     /// <inheritdoc />
     public int Bench(BenchOptions options, IProgressReporter progress, CancellationToken cancellation) =>
         BenchCommand.Run(options, progress, cancellation);
+
+    /// <inheritdoc />
+    public int Export(ExportOptions options, IProgressReporter progress, CancellationToken cancellation) =>
+        ExportCommand.Run(options, progress, cancellation);
 }

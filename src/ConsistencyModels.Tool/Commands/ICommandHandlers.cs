@@ -57,4 +57,11 @@ public interface ICommandHandlers
     /// <param name="cancellation">Ctrl+C.</param>
     /// <returns>The exit code.</returns>
     int Bench(BenchOptions options, IProgressReporter progress, CancellationToken cancellation);
+
+    /// <summary><c>cm export</c>.</summary>
+    /// <param name="options">Validated options.</param>
+    /// <param name="progress">Progress output.</param>
+    /// <param name="cancellation">Ctrl+C.</param>
+    /// <returns>The exit code.</returns>
+    int Export(ExportOptions options, IProgressReporter progress, CancellationToken cancellation);
 }

@@ -26,10 +26,5 @@ internal static class Normalization
     }
 
     /// <summary>min(32, channels/4) lowered until it divides <paramref name="channels"/> (≥ 1).</summary>
-    public static int GroupCount(int channels)
-    {
-        int g = Math.Max(1, Math.Min(32, channels / 4));
-        while (channels % g != 0) g--;
-        return g;
-    }
+    public static int GroupCount(int channels) => Description.NetworkDescription.GroupCount(channels);
 }

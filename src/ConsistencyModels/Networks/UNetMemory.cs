@@ -51,10 +51,5 @@ public static class UNetMemory
     }
 
     /// <summary>Heads of an attention layer of <paramref name="channels"/> channels (64 per head where the width allows).</summary>
-    internal static int Heads(int channels)
-    {
-        int heads = Math.Max(1, channels / 64);
-        while (channels % heads != 0) heads--;
-        return heads;
-    }
+    internal static int Heads(int channels) => Description.NetworkDescription.Heads(channels);
 }

@@ -29,10 +29,10 @@ public class HelpTests
     }
 
     [Test]
-    public void TheSevenCommandsExist()
+    public void TheEightCommandsExist()
     {
         var paths = LeafCommandPaths().Select(p => string.Join(' ', p)).ToList();
-        Assert.That(paths, Is.EquivalentTo(new[] { "train-teacher", "distill", "sample", "eval", "data fetch gimp-patterns", "bench", "train-classifier" }));
+        Assert.That(paths, Is.EquivalentTo(new[] { "train-teacher", "distill", "sample", "eval", "data fetch gimp-patterns", "bench", "train-classifier", "export" }));
     }
 
     [TestCaseSource(nameof(LeafCommandPaths))]

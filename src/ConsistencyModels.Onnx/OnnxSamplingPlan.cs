@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ConsistencyModels.IO;
+using ConsistencyModels.Sampling;
+
+namespace ConsistencyModels.Onnx;
+
+/// <summary>
+/// The 1- and 2-step sampling plan written into the ONNX file's metadata ("cm.plan"), so an engine can sample the
+/// exported network exactly as the runtime's TextureGenerator does: x_T = <see cref="NoiseScale"/>·z with z ~ N(0, I)
+/// [B, 3, H, W]; then for each evaluation i of the chosen plan: x = model(x_in, σᵢ). Consistency sampling: x_in = x_T
+/// for the first evaluation, x + <see cref="StepPlan.Renoise"/>·z′ (fresh noise z′) for the second. Euler (few-step
+/// denoisers): x_in = x_T, then (1 + k)·x_T − k·D₀ with k = <see cref="StepPlan.EulerK"/>. The result is clamped to
+/// [−1, 1]; display value rgb = x·0.5 + 0.5 (display-referred sRGB). Built from the same functions the runtime uses
+/// (ModelSampler.ConsistencyTaus / OdeGrid).
+/// </summary>
+public sealed record OnnxSamplingPlan
+{
+    /// <summary>"consistency" (multistep consistency sampling) or "euler" (a denoiser distilled for few Euler steps).</summary>
+    public required string Sampler { get; init; }
+
+    /// <summary>What the network's output is: "consistency-function" f(x, σ) or "denoiser" D(x; σ).</summary>
+    public required string Output { get; init; }
+
+    /// <summary>σmax: the starting noise x_T = NoiseScale·z.</summary>
+    public required double NoiseScale { get; init; }
+
+    /// <summary>ε = σmin (the consistency function's boundary: f(x, ε) = x).</summary>
+    public required double SigmaMin { get; init; }
+
+    /// <summary>The 1-step plan.</summary>
+    public required StepPlan OneStep { get; init; }
+
+    /// <summary>The 2-step plan.</summary>
+    public required StepPlan TwoSteps { get; init; }
+
+    /// <summary>How the [−1, 1] output becomes a colour.</summary>
+    public string Display { get; init; } = "clamp(x, -1, 1) * 0.5 + 0.5 = display-referred sRGB (store in an sRGB texture to sample it linearly)";
+
+    /// <summary>One plan: σ per evaluation and how the second input is formed.</summary>
+    /// <param name="Sigmas">σ of each network evaluation, in order.</param>
+    /// <param name="Renoise">Consistency: √(τ² − ε²), the scale of the fresh noise added before the second evaluation (0 for 1 step).</param>
+    /// <param name="EulerK">Euler: k = (σ₁ − σ₀)/σ₀ of the step σ₀ → σ₁ (0 for 1 step or consistency).</param>
+    public sealed record StepPlan(double[] Sigmas, double Renoise, double EulerK);
+
+    /// <summary>The plan for <paramref name="metadata"/>, as the runtime samples it.</summary>
+    /// <exception cref="ArgumentException">The model is a diffusion teacher needing tens of steps.</exception>
+    public static OnnxSamplingPlan For(ModelMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        bool euler = metadata.Kind == ModelKind.Teacher && (metadata.SamplingSigmas.Length > 1 || metadata.Method == "rectified");
+        if (metadata.Kind == ModelKind.Teacher && !euler)
+            throw new ArgumentException($"the model is a diffusion teacher (method '{metadata.Method}') that needs tens of steps; "
+                + "export a model made for 1-2 steps: cm distill --method cd, ict, direct-cd (consistency) or rectified, progressive (few-step).");
+        if (euler)
+        {
+            var g1 = ModelSampler.OdeGrid(metadata, 1);
+            var g2 = ModelSampler.OdeGrid(metadata, 2);
+            if (g1[^1] != 0 || g2[^1] != 0)
+                throw new ArgumentException("the model's sampling grid must end at sigma = 0.");
+            return new OnnxSamplingPlan
+            {
+                Sampler = "euler",
+                Output = "denoiser",
+                NoiseScale = metadata.SigmaMax,
+                SigmaMin = metadata.SigmaMin,
+                OneStep = new StepPlan([g1[0]], 0, 0),
+                TwoSteps = new StepPlan([g2[0], g2[1]], 0, (g2[1] - g2[0]) / g2[0]),
+            };
+        }
+        double tau = ModelSampler.ConsistencyTaus(metadata, 2)[0];
+        return new OnnxSamplingPlan
+        {
+            Sampler = "consistency",
+            Output = "consistency-function",
+            NoiseScale = metadata.SigmaMax,
+            SigmaMin = metadata.SigmaMin,
+            OneStep = new StepPlan([metadata.SigmaMax], 0, 0),
+            TwoSteps = new StepPlan([metadata.SigmaMax, tau], Math.Sqrt(tau * tau - metadata.SigmaMin * metadata.SigmaMin), 0),
+        };
+    }
+
+    /// <summary>The JSON stored in the ONNX metadata (camelCase).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses the JSON of <see cref="ToJson"/>.</summary>
+    public static OnnxSamplingPlan FromJson(string json) =>
+        JsonSerializer.Deserialize<OnnxSamplingPlan>(json, JsonOptions) ?? throw new JsonException("the plan is null");
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = false,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+}
