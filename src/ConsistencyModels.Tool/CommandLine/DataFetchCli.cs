@@ -33,7 +33,7 @@ internal sealed class DataFetchCli
         GimpPatterns.Add(all);
         GimpPatterns.Add(force);
         FreedoomFlats = new Command("freedoom-flats",
-            "Freedoom's 233 seamless 64x64 colour floor/ceiling textures (BSD-3-Clause) from Debian's freedoom package, as PNGs in one folder per family; "
+            "Freedoom's 229 seamless 64x64 colour floor/ceiling textures (BSD-3-Clause) from Debian's freedoom package, as PNGs in one folder per family; "
             + "a model trained only on them can ship in a game under BSD terms (keep COPYRIGHT-freedoom.txt with it).");
         FreedoomFlats.Add(freedoomOutput);
         FreedoomFlats.Add(freedoomForce);
