@@ -1,3 +1,4 @@
+using ConsistencyModels.Training;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Platform;
@@ -16,7 +17,7 @@ internal static class BenchModels
             Kind = ModelKind.Consistency,
             Config = config with { ClassCount = 8 },
             ClassNames = ["Stone", "Fabric", "Animal", "Paper", "Plant", "Sky", "Water", "Food"],
-            Method = "random",
+            Method = TrainingMethod.Unknown,
         };
         var dir = Path.Combine(Path.GetTempPath(), "cm-bench-models");
         Directory.CreateDirectory(dir);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ConsistencyModels.IO;
+using ConsistencyModels.Naming;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Platform;
 using ConsistencyModels.Preconditioning;
@@ -14,17 +15,17 @@ namespace ConsistencyModels.Runtime;
 /// <summary>
 /// Generates textures with a distilled model kept resident on the device (CUDA when available, else CPU) in eval
 /// mode without gradients: 1 or 2 network evaluations per texture, any size that is a multiple of the network's
-/// downsampling factor (the U-Net is fully convolutional; with circular padding the result tiles). Consistency models
-/// sample with multistep consistency sampling (Song et al. 2023, Alg. 1); denoisers distilled for few Euler steps
-/// (rectified diffusion, progressive distillation: <see cref="IsFewStepDenoiser"/>) with Euler on
-/// <see cref="ModelSampler.OdeGrid"/>, exactly as <c>cm sample --sampler euler</c> does.
+/// downsampling factor (the U-Net is fully convolutional; with circular padding the result tiles). It executes the
+/// library's <see cref="SamplingPlan"/> for the model (consistency sampling for consistency models, Euler for
+/// few-step denoisers such as rectified diffusion), the same plan <c>cm sample</c> and <see cref="ModelSampler"/> use;
+/// this class holds buffers, noise and threads, and no sampling formula of its own.
 /// <para>
 /// Noise (the documented construction, identical to <see cref="ModelSampler.Generate"/>): a CPU
-/// <see cref="Generator"/> seeded with the seed draws z ~ N(0, I) of shape [1, 3, H, W] and then, for 2 steps, z′ of
-/// the same shape. x_T = σmax·z; x = f(x_T, σmax); 2 steps: x = f(x + √(τ² − ε²)·z′, τ) with τ =
-/// <see cref="TwoStepTau"/>; the result is clamped to [−1, 1]. Euler (few-step denoisers, no z′) on the grid σ₀ > [σ₁ >] 0:
-/// x = D(x_T, σ₀) for 1 step; x₁ = x_T + (σ₁ − σ₀)·(x_T − D(x_T, σ₀))/σ₀ and x = D(x₁, σ₁) for 2. So at
-/// <see cref="TextureRequest.Phase"/> 0 the texture equals ModelSampler's sample for the same seed, steps and class.
+/// <see cref="Generator"/> seeded with the seed draws z ~ N(0, I) of shape [1, 3, H, W] and then, when the plan
+/// re-noises, z′ of the same shape. x₀ = <see cref="SamplingPlan.StartScale"/>·z; D₀ = model(x₀, σ₀); 2 steps:
+/// x₁ = a·x₀ + b·D₀ + c·z′ with the plan's <see cref="PlanTransition"/> and the result D₁ = model(x₁, σ₁); the result is
+/// clamped to [−1, 1]. So at <see cref="TextureRequest.Phase"/> 0 the texture equals ModelSampler's sample for the same
+/// seed, steps and class.
 /// </para>
 /// <para>
 /// Animation: at phase p the noise is slerp(z(seed + ⌊p⌋), z(seed + ⌊p⌋ + 1), p − ⌊p⌋) (and the same for z′), so the
@@ -75,12 +76,13 @@ public sealed partial class TextureGenerator : ITextureSource
     private readonly PreconditionedNetwork model;
     private readonly string[] classNames;
     private readonly Tensor?[] labels;
-    private readonly bool euler;                         // a few-step denoiser sampled with Euler
+    private readonly SamplingPlan[] plans;               // [steps − 1]: the library's plans for 1 and 2 steps
     private readonly Tensor[] firstSigma;                // σ of the first evaluation, [steps − 1], float64 [1]
-    private readonly Tensor secondSigma;                 // σ of the second evaluation (τ, or the Euler grid's σ₁)
-    private readonly Scalar eulerDenoised, eulerInput;   // x₁ = eulerInput·x_T + eulerDenoised·D₀ (2 Euler steps)
-    private readonly Scalar sigmaMaxScalar;
-    private readonly Scalar renoiseScalar;
+    private readonly Tensor secondSigma;                 // σ of the second evaluation of the 2-step plan
+    private readonly Scalar inputWeight, denoisedWeight; // the 2-step plan's transition: a and b of x₁ = a·x₀ + b·D₀ + c·z′
+    private readonly bool scalesDenoised, addsInput, renoises;
+    private readonly Scalar[] startScale;                // x₀ = StartScale·z, [steps − 1]
+    private readonly Scalar renoiseScalar;               // c
     private readonly Scalar minusOne;
     private readonly Scalar plusOne;
     private readonly Generator generator;
@@ -124,10 +126,9 @@ public sealed partial class TextureGenerator : ITextureSource
         GcStress.StartIfRequested(); // CM_GC_STRESS=1: any app using the runtime runs under GC stress too
         try
         {
-            euler = IsFewStepDenoiser(model.Metadata);
-            if (!euler && (model.Kind != ModelKind.Consistency || model.Model is not ConsistencyPrecond))
-                throw new ModelFormatException($"{name ?? "model"}: is a diffusion {model.Kind.ToString().ToLowerInvariant()} (method '{model.Metadata.Method}') that needs tens of steps; "
-                    + "the texture generator serves models made for 1–2 steps: a consistency model (cm distill --method cd, direct-cd, ict) "
+            if (model.Metadata.Sampling == SamplingKind.Ode)
+                throw new ModelFormatException($"{name ?? "model"}: is a diffusion {model.Kind.ToString().ToLowerInvariant()} (method '{EnumNames.Of(model.Metadata.Method)}') that needs tens of steps; "
+                    + "the texture generator serves models made for 1–2 steps: a consistency model (cm distill --method cd, direct-cd, ct, ict) "
                     + "or a few-step denoiser (cm distill --method rectified or progressive).");
             loaded = model;
             this.ownsModel = ownsModel;
@@ -152,42 +153,32 @@ public sealed partial class TextureGenerator : ITextureSource
             for (int c = 0; c < classCount; c++)
                 labels[c] = tensor(new long[] { c }, ScalarType.Int64, Device);
 
-            // The noise levels of the evaluations: consistency σmax then τ; Euler the grid of 1 or 2 steps.
-            double[] first, grid2 = euler ? ModelSampler.OdeGrid(m, 2) : [];
-            if (euler)
-            {
-                var grid1 = ModelSampler.OdeGrid(m, 1);
-                if (grid1[^1] != 0 || grid2[^1] != 0)
-                    throw new ModelFormatException($"{name ?? "model"}: its sampling grid must end at σ = 0.");
-                first = [grid1[0], grid2[0]];
-                TwoStepTau = grid2[1];
-            }
-            else
-            {
-                first = [m.SigmaMax, m.SigmaMax];
-                TwoStepTau = ModelSampler.ConsistencyTaus(m, 2)[0];
-            }
+            try { plans = [SamplingPlan.For(m, 1), SamplingPlan.For(m, 2)]; }
+            catch (ArgumentException e) { throw new ModelFormatException($"{name ?? "model"}: {e.Message}", e); }
+            TwoStepTau = plans[1].Sigmas[1];
             // σ as float64 [1], exactly what PreconditionedNetwork.AsDenoiser passes.
-            firstSigma = first.Select(sigma => ScalarArithmetic.Full([1], sigma, ScalarType.Float64, Device)).ToArray();
+            firstSigma = plans.Select(p => ScalarArithmetic.Full([1], p.Sigmas[0], ScalarType.Float64, Device)).ToArray();
             secondSigma = ScalarArithmetic.Full([1], TwoStepTau, ScalarType.Float64, Device);
-            sigmaMaxScalar = m.SigmaMax.ToScalar();
-            renoiseScalar = euler ? 0.0.ToScalar() : Math.Sqrt(TwoStepTau * TwoStepTau - m.SigmaMin * m.SigmaMin).ToScalar();
-            // One Euler step σ₀ → σ₁: x₁ = x + (σ₁ − σ₀)(x − D)/σ₀ = (1 + k)·x − k·D with k = (σ₁ − σ₀)/σ₀ (EulerSolver.Step).
-            double k = euler ? (grid2[1] - grid2[0]) / grid2[0] : 0;
-            eulerDenoised = (-k).ToScalar();
-            eulerInput = (1 + k).ToScalar();
+            startScale = plans.Select(p => p.StartScale.ToScalar()).ToArray();
+            var transition = plans[1].Transitions[0];
+            inputWeight = transition.Input.ToScalar();
+            denoisedWeight = transition.Denoised.ToScalar();
+            renoiseScalar = transition.Noise.ToScalar();
+            scalesDenoised = transition.Denoised != 1;
+            addsInput = transition.Input != 0;
+            renoises = transition.Noise != 0;
             if (compile)
             {
                 compiled = new TorchScriptDenoiser(this.model, NetworkPrecisions.ScalarType(Precision));
                 for (int i = 0; i < 2; i++)
-                    atFirst[i] = this.model.CoefficientsAt(first[i], ScalarType.Float32, Device);
+                    atFirst[i] = this.model.CoefficientsAt(plans[i].Sigmas[0], ScalarType.Float32, Device);
                 atSecond = this.model.CoefficientsAt(TwoStepTau, ScalarType.Float32, Device);
             }
             if (onCpu) tuner = new ThreadCountTuner(get_num_threads());
             minusOne = (-1.0).ToScalar();
             plusOne = 1.0.ToScalar();
             generator = new Generator(0, CPU);
-            Description = $"model {name ?? "(in memory)"}: {(string.IsNullOrEmpty(m.Method) ? "consistency" : m.Method)}, "
+            Description = $"model {name ?? "(in memory)"}: {EnumNames.Of(m.Method)}, "
                 + $"C={m.Config.BaseChannels}, {classCount} classes, {Device.type.ToString().ToLowerInvariant()} {NetworkPrecisions.ShortName(Precision)}"
                 + (compiled is null ? "" : " torchscript");
         }
@@ -268,23 +259,13 @@ public sealed partial class TextureGenerator : ITextureSource
     /// <summary>Width and height must be multiples of this (the network's downsampling factor).</summary>
     public int SizeMultiple => Metadata.Config.DownsamplingFactor;
 
-    /// <summary>The noise level of the second evaluation of a 2-step texture. Consistency models: τ, the model's
-    /// searched MultistepTaus[0], or when absent ModelSampler's default (index 20 of a 40-point Karras grid over
-    /// [σmin, σmax], ρ = 7: ≈ 2.3 for the defaults). Few-step denoisers: σ₁ of the 2-step Euler grid.</summary>
+    /// <summary>The noise level of the second evaluation of a 2-step texture (<see cref="SamplingPlan.TwoStepSigma"/>).</summary>
     public double TwoStepTau { get; }
 
-    /// <summary>Whether this model is sampled with Euler steps (a few-step denoiser) rather than consistency sampling.</summary>
-    public bool UsesEuler => euler;
-
-    /// <summary>
-    /// Whether <paramref name="metadata"/> describes a diffusion denoiser distilled to be sampled in a few Euler steps
-    /// (rectified diffusion, or a grid from progressive distillation) that this generator serves like a consistency model.
-    /// </summary>
-    public static bool IsFewStepDenoiser(ModelMetadata metadata)
-    {
-        ArgumentNullException.ThrowIfNull(metadata);
-        return metadata.Kind == ModelKind.Teacher && (metadata.SamplingSigmas.Length > 1 || metadata.Method == "rectified");
-    }
+    /// <summary>The library's plan this generator executes for <paramref name="steps"/> (1 or 2) evaluations.</summary>
+    public SamplingPlan Plan(int steps) => steps is 1 or 2
+        ? plans[steps - 1]
+        : throw new ArgumentOutOfRangeException(nameof(steps), steps, "steps must be 1 or 2.");
 
     /// <summary>Width of the currently allocated buffers (0 before the first frame).</summary>
     public int BufferWidth => width;
@@ -361,20 +342,21 @@ public sealed partial class TextureGenerator : ITextureSource
     {
         EnsureSize(request.Width, request.Height);
         frame++;
-        bool two = request.Steps == 2 && !euler; // Euler draws no second noise
+        bool two = request.Steps == 2 && renoises; // a plan without re-noising draws no second noise
+        var scale = startScale[request.Steps - 1];
         double k = Math.Floor(request.Phase);
         double t = request.Phase - k;
         ulong seedA = unchecked(request.Seed + (ulong)(long)k);
         var a = Entry(seedA, two);
         if (t == 0)
         {
-            inputFirst!.copy_(a.First).mul_(sigmaMaxScalar);
+            inputFirst!.copy_(a.First).mul_(scale);
             if (two) inputSecond!.copy_(a.Second).mul_(renoiseScalar);
             return;
         }
         var b = Entry(unchecked(seedA + 1), two, keep: a);
         Mix(a.FirstSpan, b.FirstSpan, t, mixFirst!);
-        inputFirst!.copy_(mixFirst!).mul_(sigmaMaxScalar);
+        inputFirst!.copy_(mixFirst!).mul_(scale);
         if (two)
         {
             Mix(a.SecondSpan, b.SecondSpan, t, mixSecond!);
@@ -406,9 +388,8 @@ public sealed partial class TextureGenerator : ITextureSource
             compiled.ForwardInto(output!, inputFirst!, atFirst[steps - 1]!, label);
             if (steps == 2)
             {
-                // The second input in place (the script reads x before writing): consistency x + √(τ²−ε²)·z′
-                // (ConsistencySampler.Step), Euler (1 + k)·x_T − k·D₀. Preallocated scalars: an implicit one would
-                // box a new Scalar every frame.
+                // The second input in place (the script reads x before writing), by the plan's transition.
+                // Preallocated scalars: an implicit one would box a new Scalar every frame.
                 SecondInput(output!);
                 compiled.ForwardInto(output!, output!, atSecond!, label);
             }
@@ -427,11 +408,13 @@ public sealed partial class TextureGenerator : ITextureSource
         }
     }
 
-    // Turns the first evaluation's output into the second evaluation's input, in place.
+    // Turns the first evaluation's output D₀ into the second evaluation's input a·x₀ + b·D₀ + c·z′, in place
+    // (the plan's transition; inputSecond already holds c·z′). Terms with weight 1 or 0 are skipped.
     private void SecondInput(Tensor denoised)
     {
-        if (euler) denoised.mul_(eulerDenoised).add_(inputFirst!, eulerInput);
-        else denoised.add_(inputSecond!, plusOne);
+        if (scalesDenoised) denoised.mul_(denoisedWeight);
+        if (addsInput) denoised.add_(inputFirst!, inputWeight);
+        if (renoises) denoised.add_(inputSecond!, plusOne);
     }
 
     /// <summary>Stage 3 (runtime only): clamps <paramref name="result"/> to [−1, 1] in place and copies it into
@@ -506,9 +489,9 @@ public sealed partial class TextureGenerator : ITextureSource
         foreach (var l in labels) l?.Dispose();
         foreach (var t in firstSigma) t.Dispose();
         secondSigma.Dispose();
-        eulerDenoised.Dispose();
-        eulerInput.Dispose();
-        sigmaMaxScalar.Dispose();
+        inputWeight.Dispose();
+        denoisedWeight.Dispose();
+        foreach (var scalar in startScale) scalar.Dispose();
         renoiseScalar.Dispose();
         minusOne.Dispose();
         plusOne.Dispose();

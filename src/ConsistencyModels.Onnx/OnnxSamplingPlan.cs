@@ -12,7 +12,7 @@ namespace ConsistencyModels.Onnx;
 /// for the first evaluation, x + <see cref="StepPlan.Renoise"/>·z′ (fresh noise z′) for the second. Euler (few-step
 /// denoisers): x_in = x_T, then (1 + k)·x_T − k·D₀ with k = <see cref="StepPlan.EulerK"/>. The result is clamped to
 /// [−1, 1]; display value rgb = x·0.5 + 0.5 (display-referred sRGB). Built from the same functions the runtime uses
-/// (ModelSampler.ConsistencyTaus / OdeGrid).
+/// (<see cref="SamplingPlan.For(ModelMetadata, int)"/>).
 /// </summary>
 public sealed record OnnxSamplingPlan
 {
@@ -43,40 +43,28 @@ public sealed record OnnxSamplingPlan
     /// <param name="EulerK">Euler: k = (σ₁ − σ₀)/σ₀ of the step σ₀ → σ₁ (0 for 1 step or consistency).</param>
     public sealed record StepPlan(double[] Sigmas, double Renoise, double EulerK);
 
-    /// <summary>The plan for <paramref name="metadata"/>, as the runtime samples it.</summary>
+    /// <summary>The plan for <paramref name="metadata"/>: the library's <see cref="SamplingPlan"/> for 1 and 2 steps (the
+    /// plans the runtime executes), written out for engines.</summary>
     /// <exception cref="ArgumentException">The model is a diffusion teacher needing tens of steps.</exception>
     public static OnnxSamplingPlan For(ModelMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        bool euler = metadata.Kind == ModelKind.Teacher && (metadata.SamplingSigmas.Length > 1 || metadata.Method == "rectified");
-        if (metadata.Kind == ModelKind.Teacher && !euler)
-            throw new ArgumentException($"the model is a diffusion teacher (method '{metadata.Method}') that needs tens of steps; "
-                + "export a model made for 1-2 steps: cm distill --method cd, ict, direct-cd (consistency) or rectified, progressive (few-step).");
-        if (euler)
-        {
-            var g1 = ModelSampler.OdeGrid(metadata, 1);
-            var g2 = ModelSampler.OdeGrid(metadata, 2);
-            if (g1[^1] != 0 || g2[^1] != 0)
-                throw new ArgumentException("the model's sampling grid must end at sigma = 0.");
-            return new OnnxSamplingPlan
-            {
-                Sampler = "euler",
-                Output = "denoiser",
-                NoiseScale = metadata.SigmaMax,
-                SigmaMin = metadata.SigmaMin,
-                OneStep = new StepPlan([g1[0]], 0, 0),
-                TwoSteps = new StepPlan([g2[0], g2[1]], 0, (g2[1] - g2[0]) / g2[0]),
-            };
-        }
-        double tau = ModelSampler.ConsistencyTaus(metadata, 2)[0];
+        if (metadata.Sampling == SamplingKind.Ode)
+            throw new ArgumentException($"the model is a diffusion teacher (method '{Naming.EnumNames.Of(metadata.Method)}') that needs tens of steps; "
+                + "export a model made for 1-2 steps: cm distill --method cd, ct, ict, direct-cd (consistency) or rectified, progressive (few-step).");
+        var one = SamplingPlan.For(metadata, 1);
+        var two = SamplingPlan.For(metadata, 2);
+        bool consistency = two.Sampler == SamplerKind.Consistency;
+        var transition = two.Transitions[0];
         return new OnnxSamplingPlan
         {
-            Sampler = "consistency",
-            Output = "consistency-function",
-            NoiseScale = metadata.SigmaMax,
+            Sampler = Naming.EnumNames.Of(two.Sampler),
+            Output = consistency ? "consistency-function" : "denoiser",
+            NoiseScale = two.StartScale,
             SigmaMin = metadata.SigmaMin,
-            OneStep = new StepPlan([metadata.SigmaMax], 0, 0),
-            TwoSteps = new StepPlan([metadata.SigmaMax, tau], Math.Sqrt(tau * tau - metadata.SigmaMin * metadata.SigmaMin), 0),
+            OneStep = new StepPlan(one.Sigmas.ToArray(), 0, 0),
+            // Consistency: x₁ = D₀ + Noise·z′; Euler: x₁ = (1 + k)·x₀ − k·D₀, so k = −Denoised.
+            TwoSteps = new StepPlan(two.Sigmas.ToArray(), transition.Noise, consistency ? 0 : -transition.Denoised),
         };
     }
 

@@ -26,7 +26,7 @@ public sealed class OnnxExportTests
         Config = UNetConfig.Tiny with { ClassCount = 3 },
         ClassNames = ["a", "b", "c"],
         MultistepTaus = [2.5],
-        Method = "cd",
+        Method = ConsistencyModels.Training.TrainingMethod.Cd,
     };
 
     /// <summary>The other branches: stem, attention at full resolution, zero padding, Fourier embedding, unconditional,
@@ -39,7 +39,7 @@ public sealed class OnnxExportTests
             BaseChannels = 8, ChannelMultipliers = [1, 2], ResBlocksPerLevel = 1, AttentionLevels = [0, 1], PixelUnshuffleStem = true,
             CircularPadding = false, NoiseEmbedding = NoiseEmbeddingKind.Fourier, EmbeddingChannels = 16,
         },
-        Method = "rectified",
+        Method = ConsistencyModels.Training.TrainingMethod.Rectified,
     };
 
     private static IEnumerable<TestCaseData> Models()
@@ -194,7 +194,7 @@ public sealed class OnnxExportTests
     {
         var m = TinyRectified;
         var plan = OnnxSamplingPlan.For(m);
-        var grid = ConsistencyModels.Sampling.ModelSampler.OdeGrid(m, 2);
+        var grid = ConsistencyModels.Sampling.SamplingPlan.OdeGrid(m, 2);
         Assert.Multiple(() =>
         {
             Assert.That(plan.Sampler, Is.EqualTo("euler"));
@@ -207,7 +207,7 @@ public sealed class OnnxExportTests
     [Test]
     public void DiffusionTeacherIsRefused()
     {
-        var teacher = TinyConsistency with { Kind = ModelKind.Teacher, Method = "edm" };
+        var teacher = TinyConsistency with { Kind = ModelKind.Teacher, Method = ConsistencyModels.Training.TrainingMethod.Teacher };
         var error = Assert.Throws<ArgumentException>(() => OnnxSamplingPlan.For(teacher))!;
         Assert.That(error.Message, Does.Contain("diffusion teacher").And.Contain("cm distill"));
     }

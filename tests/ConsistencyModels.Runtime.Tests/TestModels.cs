@@ -1,3 +1,4 @@
+using ConsistencyModels.Training;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Platform;
@@ -17,7 +18,7 @@ internal static class TestModels
         Config = config ?? UNetConfig.Tiny with { ClassCount = 3 },
         ClassNames = (config?.ClassCount ?? 3) == 3 ? ClassNames : [],
         MultistepTaus = taus ?? [],
-        Method = "test",
+        Method = TrainingMethod.Cd,
     };
 
     /// <summary>Saves a tiny model whose every parameter got N(0, 0.1²) added (a fresh U-Net's output layer is zero,

@@ -1,3 +1,5 @@
+using ConsistencyModels.Schedules;
+using ConsistencyModels.Training;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Platform;
@@ -64,7 +66,7 @@ public class TextureGeneratorTests
             using var generator = new TextureGenerator(path, CPU);
             Assert.That(generator.TwoStepTau, Is.EqualTo(0.8));
             using var defaults = new TextureGenerator(modelPath, CPU);
-            Assert.That(defaults.TwoStepTau, Is.EqualTo(ModelSampler.ConsistencyTaus(defaults.Metadata, 2)[0]));
+            Assert.That(defaults.TwoStepTau, Is.EqualTo(SamplingPlan.ConsistencyTaus(defaults.Metadata, 2)[0]));
             Assert.That(defaults.TwoStepTau, Is.InRange(0.5, 10.0), "the documented default: index 20 of a 40-point Karras grid");
         }
         finally { Directory.Delete(dir, recursive: true); }
@@ -144,7 +146,7 @@ public class TextureGeneratorTests
         var dir = TestModels.TempDirectory();
         try
         {
-            var path = TestModels.Save(dir, TestModels.Metadata(ModelKind.Teacher) with { Method = "teacher" });
+            var path = TestModels.Save(dir, TestModels.Metadata(ModelKind.Teacher) with { Method = TrainingMethod.Teacher });
             var e = Assert.Throws<ModelFormatException>(() => new TextureGenerator(path, CPU));
             TestContext.Out.WriteLine(e!.Message);
             Assert.That(e.Message, Does.Contain("tens of steps").And.Contain("consistency model").And.Contain("rectified"));
@@ -152,11 +154,11 @@ public class TextureGeneratorTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
-    [TestCase(1, "rectified")]
-    [TestCase(2, "rectified")]
-    [TestCase(1, "progressive")]
-    [TestCase(2, "progressive")]
-    public void FewStepDenoisersAreSampledWithEulerExactlyLikeModelSampler(int steps, string method)
+    [TestCase(1, TrainingMethod.Rectified)]
+    [TestCase(2, TrainingMethod.Rectified)]
+    [TestCase(1, TrainingMethod.Progressive)]
+    [TestCase(2, TrainingMethod.Progressive)]
+    public void FewStepDenoisersAreSampledWithEulerExactlyLikeModelSampler(int steps, TrainingMethod method)
     {
         var dir = TestModels.TempDirectory();
         try
@@ -166,15 +168,18 @@ public class TextureGeneratorTests
             var metadata = TestModels.Metadata(ModelKind.Teacher, config: config) with
             {
                 Method = method,
-                SamplingSigmas = method == "progressive" ? [80.0, 1.5, 0.0] : [],
+                SamplingSigmas = method == TrainingMethod.Progressive ? [80.0, 1.5, 0.0] : [],
             };
             string path = TestModels.Save(dir, metadata, name: "fewstep.safetensors");
-            Assert.That(TextureGenerator.IsFewStepDenoiser(metadata), Is.True);
+            Assert.That(metadata.Sampling, Is.EqualTo(SamplingKind.FewStep));
             using var compiled = new TextureGenerator(path, CPU, NetworkPrecision.Float32);
             using var module = new TextureGenerator(path, CPU, NetworkPrecision.Float32, compile: false);
-            Assert.That(compiled.UsesEuler, Is.True);
-            Assert.That(compiled.TwoStepTau, Is.EqualTo(ModelSampler.OdeGrid(metadata, 2)[1]));
-            Assert.That(compiled.TwoStepTau, Is.EqualTo(method == "progressive" ? 1.5 : metadata.SigmaMin), "σ₁ of the 2-step grid");
+            Assert.That(compiled.Plan(2).Sampler, Is.EqualTo(SamplerKind.Euler));
+            Assert.That(compiled.TwoStepTau, Is.EqualTo(SamplingPlan.OdeGrid(metadata, 2)[1]));
+            // Its own 2-step grid for progressive; else the mid-trajectory default (index 20 of the 40-point Karras
+            // grid, ≈ 2.3), not the Karras 2-step grid's σmin, where the second evaluation changes almost nothing.
+            Assert.That(compiled.TwoStepTau, Is.EqualTo(method == TrainingMethod.Progressive ? 1.5
+                : KarrasSchedule.Sigmas(40, metadata.SigmaMin, metadata.SigmaMax, metadata.Rho, appendZero: false)[20]), "σ₁ of the 2-step plan");
 
             var request = new TextureRequest(16, 16, 2, steps, 77, 0);
             using var loaded = ModelFile.Load(path, CPU);

@@ -1,55 +1,65 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Numerics;
+using ConsistencyModels.Diffusion;
+using ConsistencyModels.Losses;
+using ConsistencyModels.Naming;
+using ConsistencyModels.Tool.Distill;
 using ConsistencyModels.Tool.Options;
+using ConsistencyModels.Training;
 
 namespace ConsistencyModels.Tool.CommandLine;
 
-/// <summary>The <c>distill</c> command line; resolves per-method defaults (<see cref="DistillDefaults"/>).</summary>
+/// <summary>The <c>distill</c> command line: its help, defaults and validation all come from the method table
+/// (<see cref="DistillMethods"/>).</summary>
 internal sealed class DistillCli
 {
-    private readonly Option<DistillMethod?> method = OptionKit.Choice<DistillMethod>("--method",
-        "Method. cd: consistency distillation (one teacher Heun step, EMA target); ct: consistency training, no teacher; "
-        + "ict: improved consistency training, no teacher; direct-cd: regress on the teacher's full ODE solution; "
-        + "progressive: halve the teacher's step count each round; rectified: retrain on (noise, teacher sample) pairs "
-        + "(for rectified + cd, run cd with the rectified model as --teacher).", required: true, helpName: "METHOD");
+    private static readonly TrainingMethod[] Methods = DistillMethods.All.Select(m => m.Method).ToArray();
+
+    private readonly Option<TrainingMethod?> method = OptionKit.Choice<TrainingMethod>("--method",
+        "Method. " + string.Join("; ", DistillMethods.All.Select(m => $"{m.Name}: {m.Summary}")) + ".",
+        required: true, helpName: "METHOD", allowed: Methods);
     private readonly Option<string?> teacher = OptionKit.Path("--teacher", "FILE",
-        "Teacher model (a model trained with cm train-teacher); needed by cd, direct-cd, progressive and rectified, not used by ct and ict. The student copies its architecture.");
+        $"Teacher model (a model trained with cm train-teacher); needed by {DistillMethods.Names(DistillMethods.All.Where(m => m.NeedsTeacher))}, "
+        + $"refused by {DistillMethods.Names(DistillMethods.All.Where(m => !m.NeedsTeacher))}. The student copies its architecture.");
     private readonly Option<string?> data = OptionKit.Path("--data", "PATH",
-        "Training images (as for train-teacher); needed by every method except rectified, which makes its pairs with the teacher.");
+        $"Training images (as for train-teacher); needed by {DistillMethods.Names(DistillMethods.All.Where(m => m.ReadsData))}, "
+        + $"refused by {DistillMethods.Names(DistillMethods.All.Where(m => !m.ReadsData))} (it makes its pairs with the teacher).");
     private readonly Option<int> iters = OptionKit.Int("--iters",
-        "Training iterations in total (progressive: split evenly over the rounds).", DistillDefaults.Iters);
+        "Training iterations in total (progressive: split evenly over the rounds).", DistillMethods.Iters);
     private readonly Option<double?> lr = OptionKit.OptionalDouble("--lr",
-        "Adam learning rate. Default per method: cd, ct, direct-cd 4e-4; ict 1e-4; progressive, rectified 2e-4.");
-    private readonly Option<DistanceKind?> loss = OptionKit.Choice<DistanceKind>("--loss",
-        "Distance d of the loss. Default: l2 for progressive and rectified, pseudo-huber (the LPIPS-free metric of iCT) otherwise.");
-    private readonly Option<WeightingKind?> weighting = OptionKit.Choice<WeightingKind>("--weighting",
+        "Adam learning rate. Default: " + PerMethod(m => m.Lr.ToString("G3", CultureInfo.InvariantCulture)) + ".");
+    private readonly Option<DistanceMetricKind?> loss = OptionKit.Choice<DistanceMetricKind>("--loss",
+        "Distance d of the loss (pseudo-huber is the LPIPS-free metric of iCT). Default: " + PerMethod(m => EnumNames.Of(m.Loss)) + ".");
+    private readonly Option<LossWeightingKind?> weighting = OptionKit.Choice<LossWeightingKind>("--weighting",
         "Loss weighting lambda(sigma). uniform 1, snr 1/sigma^2, snr+1, karras 1/sigma^2 + 1/sigma_data^2 (EDM), truncated-snr max(1/sigma^2, 1), "
-        + "inverse-step 1/(sigma_i+1 - sigma_i). Default: inverse-step for ict, truncated-snr for progressive, karras for rectified, uniform otherwise.", helpName: "NAME");
+        + $"inverse-step 1/(sigma_n - sigma_n+1) (only {DistillMethods.Names(DistillMethods.All.Where(m => m.Weightings.Contains(LossWeightingKind.InverseStep)))}: "
+        + "their losses compare two adjacent levels). Default: " + PerMethod(m => EnumNames.Of(m.Weighting)) + ".", helpName: "NAME");
     private readonly Option<int?> n = OptionKit.OptionalInt("--n",
-        "Discretization. cd, direct-cd: Karras grid points (default 18); ct: final N (default 150); ict: final N of the doubling schedule (default 1280); "
-        + "progressive: teacher steps in round 1, a power of 2 (default 32); rectified: teacher Heun steps per pair (default 18 = 35 NFE).");
+        "Discretization. " + string.Join("; ", DistillMethods.All.Select(m => $"{m.Name}: {m.NMeaning} (default {m.N})")) + ".");
     private readonly Option<int?> nStart = OptionKit.OptionalInt("--n-start",
-        "ct, ict: initial N of the discretization curriculum (default 2 for ct, 10 for ict).");
+        $"{DistillMethods.Taking(MethodOption.NStart)}: initial N of the discretization curriculum (default {PerMethod(m => $"{m.NStart}", MethodOption.NStart)}).");
     private readonly Option<double?> ema = OptionKit.OptionalDouble("--ema",
-        "cd: EMA decay mu of the target network (default 0.95); ct: mu0 of the EMA schedule (default 0.9). "
-        + "Other methods have no EMA target (ict uses the stop-gradient of the online network).", "MU");
+        "cd: EMA decay mu of the target network; ct: mu0 of the EMA schedule (default "
+        + PerMethod(m => m.Ema?.ToString(CultureInfo.InvariantCulture) ?? "", MethodOption.Ema)
+        + "). The other methods have no EMA target (ict uses the stop-gradient of the online network).", "MU");
     private readonly Option<int?> rounds = OptionKit.OptionalInt("--rounds",
-        "progressive: halving rounds (default log2 of --n, ending at 1 step; 1 less ends at 2 steps).", "R");
+        $"{DistillMethods.Taking(MethodOption.Rounds)}: halving rounds (default log2 of --n, ending at 1 step; 1 less ends at 2 steps).", "R");
     private readonly Option<int?> pairs = OptionKit.OptionalInt("--pairs",
-        "rectified: number of (noise, teacher sample) pairs to make and retrain on (default 10000).");
+        $"{DistillMethods.Taking(MethodOption.Pairs)}: number of (noise, teacher sample) pairs to make and retrain on (default {PerMethod(m => $"{m.Pairs}", MethodOption.Pairs)}).");
     private readonly Option<DiffusionFormKind?> form = OptionKit.Choice<DiffusionFormKind>("--form",
-        "rectified: diffusion form to retrain in (default: flow, i.e. rectified flow).");
+        $"{DistillMethods.Taking(MethodOption.Form)}: diffusion form to retrain in (default {PerMethod(m => m.Form is { } f ? EnumNames.Of(f) : "", MethodOption.Form)}; flow is rectified flow).");
     private readonly Option<NetworkPreset?> config = OptionKit.Choice<NetworkPreset>("--config",
-        "ct, ict: network size (default: small); the other methods copy the teacher's architecture.");
+        $"{DistillMethods.Taking(MethodOption.Config)}: network size (default {PerMethod(m => m.Config is { } c ? EnumNames.Of(c) : "", MethodOption.Config)}); the other methods copy the teacher's architecture.");
     private readonly Option<int?> crop = OptionKit.OptionalInt("--crop",
-        "Training crop size in pixels (default: the teacher's crop; 32 for ct and ict).");
+        "Training crop size in pixels (default: the teacher's crop; " + PerMethod(m => $"{m.Crop}", m => m.Crop is not null) + ").");
     private readonly RunOptionSet run = new();
 
     public DistillCli()
     {
         Command = new Command("distill",
-            "Distill a teacher into a 1-2 step consistency model (cd, direct-cd, progressive, rectified) or train one without a teacher (ct, ict). "
-            + "Every method defaults to its paper's settings.");
+            "Distill a teacher into a 1-2 step model or train a consistency model without a teacher. "
+            + "Every method defaults to its paper's settings (src/ConsistencyModels.Tool/Distill/DistillMethods.cs lists them).");
         Command.Add(method);
         Command.Add(teacher);
         Command.Add(data);
@@ -72,95 +82,87 @@ internal sealed class DistillCli
 
     public DistillOptions Bind(ParseResult result)
     {
-        var m = result.GetValue(method)!.Value;
-        string name = CliNames.Of(m);
+        var m = DistillMethods.Of(result.GetValue(method)!.Value);
         var shared = run.Bind(result);
 
         string? teacherPath = result.GetValue(teacher);
-        if (DistillDefaults.NeedsTeacher(m) && teacherPath is null)
-            throw new CmException($"--method {name} needs --teacher FILE (a model trained with cm train-teacher)");
-        if (!DistillDefaults.NeedsTeacher(m) && teacherPath is not null)
-            throw new CmException($"--method {name} trains without a teacher; drop --teacher");
-
+        if (m.NeedsTeacher && teacherPath is null)
+            throw new CmException($"--method {m.Name} needs --teacher FILE (a model trained with cm train-teacher)");
+        if (!m.NeedsTeacher && teacherPath is not null)
+            throw new CmException($"--method {m.Name} trains without a teacher; drop --teacher");
         string? dataPath = result.GetValue(data);
-        if (DistillDefaults.NeedsData(m) && dataPath is null)
-            throw new CmException($"--method {name} needs --data PATH (the training images)");
-        if (!DistillDefaults.NeedsData(m) && dataPath is not null)
-            throw new CmException($"--method {name} makes its training pairs with the teacher and reads no images; drop --data");
+        if (m.ReadsData && dataPath is null)
+            throw new CmException($"--method {m.Name} needs --data PATH (the training images)");
+        if (!m.ReadsData && dataPath is not null)
+            throw new CmException($"--method {m.Name} makes its training pairs with the teacher and reads no images; drop --data");
 
-        bool isCt = m is DistillMethod.Ct or DistillMethod.Ict;
-        OnlyFor("--ema", result.GetValue(ema) is not null, m is DistillMethod.Cd or DistillMethod.Ct, "cd and ct", name);
-        OnlyFor("--n-start", result.GetValue(nStart) is not null, isCt, "ct and ict", name);
-        OnlyFor("--rounds", result.GetValue(rounds) is not null, m is DistillMethod.Progressive, "progressive", name);
-        OnlyFor("--pairs", result.GetValue(pairs) is not null, m is DistillMethod.Rectified, "rectified", name);
-        OnlyFor("--form", result.GetValue(form) is not null, m is DistillMethod.Rectified, "rectified", name);
-        OnlyFor("--config", result.GetValue(config) is not null, isCt, "ct and ict (the other methods copy the teacher's architecture)", name);
+        int? givenNStart = Applying(result, m, MethodOption.NStart, nStart);
+        double? givenEma = Applying(result, m, MethodOption.Ema, ema);
+        int? givenRounds = Applying(result, m, MethodOption.Rounds, rounds);
+        int? givenPairs = Applying(result, m, MethodOption.Pairs, pairs);
+        DiffusionFormKind? givenForm = Applying(result, m, MethodOption.Form, form);
+        NetworkPreset? givenConfig = Applying(result, m, MethodOption.Config, config);
 
-        int gridN = result.GetValue(n) ?? DistillDefaults.N(m);
+        var weight = result.GetValue(weighting) ?? m.Weighting;
+        if (!m.Weightings.Contains(weight))
+            throw new CmException($"--weighting {EnumNames.Of(weight)} does not apply to --method {m.Name}: its loss has no pair of adjacent noise levels "
+                + $"(it takes {string.Join(", ", m.Weightings.Select(EnumNames.Of))})");
+
+        int gridN = result.GetValue(n) ?? m.N;
         if (gridN > Limits.GridPoints) throw new CmException($"--n must be at most {Limits.GridPoints}, got {gridN}");
-        int? start = result.GetValue(nStart) ?? DistillDefaults.NStart(m);
-        int? roundCount = null;
-        switch (m)
-        {
-            case DistillMethod.Progressive:
-                if (gridN < 2 || !BitOperations.IsPow2(gridN))
-                    throw new CmException($"--n {gridN}: progressive needs a power of 2 >= 2 teacher steps (e.g. 32)");
-                int maxRounds = BitOperations.Log2((uint)gridN);
-                roundCount = Check.InRange("--rounds", result.GetValue(rounds) ?? maxRounds, 1, maxRounds);
-                break;
-            case DistillMethod.Rectified:
-                Check.AtLeast("--n", gridN, 1);
-                break;
-            default:
-                Check.AtLeast("--n", gridN, 2);
-                break;
-        }
+        if (m.NPowerOfTwo && (gridN < 2 || !BitOperations.IsPow2(gridN)))
+            throw new CmException($"--n {gridN}: {m.Name} needs a power of 2 >= 2 ({m.NMeaning}, e.g. {m.N})");
+        Check.AtLeast("--n", gridN, m.MinN);
+        int? roundCount = m.Takes(MethodOption.Rounds)
+            ? Check.InRange("--rounds", givenRounds ?? BitOperations.Log2((uint)gridN), 1, BitOperations.Log2((uint)gridN))
+            : null;
+        int? start = m.Takes(MethodOption.NStart) ? givenNStart ?? m.NStart : null;
         if (start is int s)
         {
             Check.AtLeast("--n-start", s, 2);
             if (s > gridN) throw new CmException($"--n-start {s} must not exceed --n {gridN}");
         }
 
-        NetworkPreset? preset = isCt ? result.GetValue(config) ?? DistillDefaults.Config : null;
-        int? cropSize = result.GetValue(crop) ?? (isCt ? DistillDefaults.Crop : null);
+        NetworkPreset? preset = m.Takes(MethodOption.Config) ? givenConfig ?? m.Config : null;
+        int? cropSize = result.GetValue(crop) ?? m.Crop;
         if (cropSize is int c)
         {
             if (preset is NetworkPreset p) NetworkLimits.CheckSize("--crop", c, p);
             else Check.AtLeast("--crop", c, 1);
         }
 
-        return new DistillOptions(
-            Method: m,
-            Teacher: teacherPath,
-            Data: dataPath,
-            Out: shared.Out,
-            Iters: Check.AtLeast("--iters", result.GetValue(iters), roundCount ?? 1),
-            Batch: shared.Batch,
-            Lr: Check.Positive("--lr", result.GetValue(lr) ?? DistillDefaults.Lr(m)),
-            Loss: result.GetValue(loss) ?? DistillDefaults.Loss(m),
-            Weighting: result.GetValue(weighting) ?? DistillDefaults.Weighting(m),
-            N: gridN,
-            NStart: start,
-            Ema: Check.Decay("--ema", result.GetValue(ema) ?? DistillDefaults.Ema(m)),
-            Rounds: roundCount,
-            Pairs: m is DistillMethod.Rectified ? Check.InRange("--pairs", result.GetValue(pairs) ?? DistillDefaults.Pairs, 1, Limits.Pairs) : null,
-            Form: m is DistillMethod.Rectified ? result.GetValue(form) ?? DiffusionFormKind.Flow : null,
-            Config: preset,
-            Crop: cropSize,
-            Seed: shared.Seed,
-            Resume: shared.Resume,
-            Force: shared.Force,
-            Device: shared.Device,
-            CheckpointEvery: shared.CheckpointEvery,
-            SampleEvery: shared.SampleEvery,
-            LogEvery: shared.LogEvery,
-            Distributed: shared.Distributed,
-            Shards: shared.Shards);
+        return new DistillOptions
+        {
+            Method = m.Method,
+            Teacher = teacherPath,
+            Data = dataPath,
+            Iters = Check.AtLeast("--iters", result.GetValue(iters), roundCount ?? 1),
+            Lr = Check.Positive("--lr", result.GetValue(lr) ?? m.Lr),
+            Loss = result.GetValue(loss) ?? m.Loss,
+            Weighting = weight,
+            N = gridN,
+            NStart = start,
+            Ema = m.Takes(MethodOption.Ema) ? Check.Decay("--ema", givenEma ?? m.Ema) : null,
+            Rounds = roundCount,
+            Pairs = m.Takes(MethodOption.Pairs) ? Check.InRange("--pairs", givenPairs ?? m.Pairs!.Value, 1, Limits.Pairs) : null,
+            Form = m.Takes(MethodOption.Form) ? givenForm ?? m.Form : null,
+            Config = preset,
+            Crop = cropSize,
+            Run = shared,
+        };
     }
 
-    private static void OnlyFor(string option, bool given, bool applies, string methods, string method)
+    // The value of a method option, refused with a message naming the method when it does not apply.
+    private static T? Applying<T>(ParseResult result, DistillMethod m, MethodOption option, Option<T?> cli) where T : struct
     {
-        if (given && !applies)
-            throw new CmException($"{option} applies to {methods} only, not to --method {method}");
+        var value = result.GetValue(cli);
+        if (value is not null && !m.Takes(option))
+            throw new CmException($"{EnumNames.Of(option)} does not apply to --method {m.Name}; it applies to {DistillMethods.Taking(option)} only");
+        return value;
     }
+
+    private static string PerMethod(Func<DistillMethod, string> value, MethodOption option) => PerMethod(value, m => m.Takes(option));
+
+    private static string PerMethod(Func<DistillMethod, string> value, Func<DistillMethod, bool>? where = null) =>
+        string.Join("; ", DistillMethods.All.Where(where ?? (_ => true)).GroupBy(value).Select(g => $"{DistillMethods.Names(g)} {g.Key}"));
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using ConsistencyModels.Tool.Options;
+using ConsistencyModels.Sampling;
+using ConsistencyModels.Networks;
 
 namespace ConsistencyModels.Tool.CommandLine;
 
@@ -26,8 +28,9 @@ internal sealed class EvalCli
     private readonly Option<ComputeDevice?> device = OptionKit.Choice<ComputeDevice>("--device", "Compute device (default: cpu).");
     private readonly Option<double?> churn = OptionKit.OptionalDouble("--churn",
         "S_churn of --sampler stochastic (EDM's noise injection per step; 0 = Heun). Default: 40.");
-    private readonly Option<PrecisionKind?> precision = OptionKit.Choice<PrecisionKind>("--precision",
-        "Number format of the network while sampling: fp32 (default, as trained) or bf16 (as the runtime runs on CPUs with native bf16).");
+    private readonly Option<NetworkPrecision?> precision = OptionKit.Choice<NetworkPrecision>("--precision",
+        "Number format of the network while sampling: fp32 (default, as trained) or bf16 (as the runtime runs on CPUs with native bf16).",
+        allowed: [NetworkPrecision.Float32, NetworkPrecision.BFloat16]);
 
     private readonly Option<string?> classifier = OptionKit.Path("--classifier", "FILE",
         "Structure classifier (cm train-classifier): report the share of samples it assigns to the class they were asked for, per class and overall, beside real crops and its held-out ceiling.");
@@ -89,7 +92,7 @@ internal sealed class EvalCli
             Real: result.GetValue(real),
             Seed: result.GetValue(seed),
             Device: result.GetValue(device) ?? ComputeDevice.Cpu,
-            Precision: result.GetValue(precision) ?? PrecisionKind.Float32,
+            Precision: result.GetValue(precision) ?? NetworkPrecision.Float32,
             Churn: ChurnFor(result.GetValue(churn), result.GetValue(sampler)),
             Classifier: result.GetValue(classifier),
             Pictures: picturesPath,

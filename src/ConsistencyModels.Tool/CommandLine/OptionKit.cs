@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using ConsistencyModels.Tool.Options;
+using ConsistencyModels.Naming;
 
 namespace ConsistencyModels.Tool.CommandLine;
 
@@ -44,24 +45,29 @@ internal static class OptionKit
     public static Option<double?> OptionalDouble(string name, string description, string helpName = "X") =>
         new(name) { Description = description, HelpName = helpName, CustomParser = result => ParseDouble(result, name) };
 
-    /// <summary>An enum option named by <see cref="CliNameAttribute"/> tokens; null when not given.</summary>
+    /// <summary>An enum option named by the library's name table (<see cref="EnumNames"/>); null when not given.
+    /// <paramref name="allowed"/> restricts it to some values (e.g. the distillation methods of <c>TrainingMethod</c>).</summary>
     /// <remarks>Long value lists get a short <paramref name="helpName"/> in the usage column; their description lists the values.</remarks>
-    public static Option<T?> Choice<T>(string name, string description, bool required = false, string? helpName = null) where T : struct, Enum
+    public static Option<T?> Choice<T>(string name, string description, bool required = false, string? helpName = null,
+        IReadOnlyCollection<T>? allowed = null) where T : struct, Enum
     {
+        var values = (allowed ?? Enum.GetValues<T>()).ToArray();
+        var names = values.Select(EnumNames.Of).ToArray();
+        string alternatives = names.Length == 1 ? names[0] : string.Join(", ", names[..^1]) + " or " + names[^1];
         var option = new Option<T?>(name)
         {
             Description = description,
-            HelpName = helpName ?? string.Join('|', CliNames.All<T>()),
+            HelpName = helpName ?? string.Join('|', names),
             Required = required,
             CustomParser = result =>
             {
                 string token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-                if (CliNames.TryParse<T>(token, out var value)) return value;
-                result.AddError($"unknown {name} '{token}': expected {CliNames.Alternatives<T>()}");
+                if (EnumNames.TryParse<T>(token, out var value) && values.Contains(value)) return value;
+                result.AddError($"unknown {name} '{token}': expected {alternatives}");
                 return null;
             },
         };
-        option.CompletionSources.Add(CliNames.All<T>().ToArray());
+        option.CompletionSources.Add(names);
         return option;
     }
 

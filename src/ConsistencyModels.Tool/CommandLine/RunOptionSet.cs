@@ -45,24 +45,24 @@ internal sealed class RunOptionSet
     }
 
     /// <summary>Reads and checks the shared values.</summary>
-    public (string Out, int Batch, int Seed, bool Resume, bool Force, ComputeDevice Device, int CheckpointEvery, int SampleEvery, int LogEvery,
-        Distributed.DistributedMode Distributed, int Shards)
-        Bind(ParseResult result)
+    public RunSettings Bind(ParseResult result)
     {
         bool resume = result.GetValue(Resume), force = result.GetValue(Force);
         Check.Exclusive("--resume", resume, "--force", force, "--resume continues the run in --out, --force deletes it");
-        return (
-            result.GetValue(Out)!,
-            Check.InRange("--batch", result.GetValue(Batch), 1, Limits.Batch),
-            result.GetValue(Seed),
-            resume,
-            force,
-            result.GetValue(Device) ?? ComputeDevice.Cpu,
-            Check.AtLeast("--checkpoint-every", result.GetValue(CheckpointEvery), 1),
-            Check.AtLeast("--sample-every", result.GetValue(SampleEvery), 0),
-            Check.AtLeast("--log-every", result.GetValue(LogEvery), 1),
-            ParseDistributed(result.GetValue(Distributed)),
-            Check.InRange("--shards", result.GetValue(Shards), 0, Limits.Shards));
+        return new RunSettings
+        {
+            Out = result.GetValue(Out)!,
+            Batch = Check.InRange("--batch", result.GetValue(Batch), 1, Limits.Batch),
+            Seed = result.GetValue(Seed),
+            Resume = resume,
+            Force = force,
+            Device = result.GetValue(Device) ?? ComputeDevice.Cpu,
+            CheckpointEvery = Check.AtLeast("--checkpoint-every", result.GetValue(CheckpointEvery), 1),
+            SampleEvery = Check.AtLeast("--sample-every", result.GetValue(SampleEvery), 0),
+            LogEvery = Check.AtLeast("--log-every", result.GetValue(LogEvery), 1),
+            Distributed = ParseDistributed(result.GetValue(Distributed)),
+            Shards = Check.InRange("--shards", result.GetValue(Shards), 0, Limits.Shards),
+        };
     }
 
     private static Distributed.DistributedMode ParseDistributed(string? value)

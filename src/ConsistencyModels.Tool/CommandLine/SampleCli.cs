@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ConsistencyModels.Tool.Options;
+using ConsistencyModels.Sampling;
 
 namespace ConsistencyModels.Tool.CommandLine;
 

@@ -46,25 +46,17 @@ internal sealed class TrainTeacherCli
         var preset = result.GetValue(config) ?? NetworkPreset.Small;
         int cropSize = result.GetValue(crop);
         NetworkLimits.CheckSize("--crop", cropSize, preset);
-        return new TrainTeacherOptions(
-            Data: result.GetValue(data)!,
-            Out: shared.Out,
-            Config: preset,
-            Crop: cropSize,
-            Batch: shared.Batch,
-            Iters: Check.AtLeast("--iters", result.GetValue(iters), 1),
-            Lr: Check.Positive("--lr", result.GetValue(lr)),
-            Ema: Check.Decay("--ema", result.GetValue(ema))!.Value,
-            Warmup: result.GetValue(warmup) is int w ? Check.AtLeast("--warmup", w, 0) : null,
-            Seed: shared.Seed,
-            Resume: shared.Resume,
-            Force: shared.Force,
-            Unconditional: result.GetValue(unconditional),
-            Device: shared.Device,
-            CheckpointEvery: shared.CheckpointEvery,
-            SampleEvery: shared.SampleEvery,
-            LogEvery: shared.LogEvery,
-            Distributed: shared.Distributed,
-            Shards: shared.Shards);
+        return new TrainTeacherOptions
+        {
+            Data = result.GetValue(data)!,
+            Config = preset,
+            Crop = cropSize,
+            Iters = Check.AtLeast("--iters", result.GetValue(iters), 1),
+            Lr = Check.Positive("--lr", result.GetValue(lr)),
+            Ema = Check.Decay("--ema", result.GetValue(ema))!.Value,
+            Warmup = result.GetValue(warmup) is int w ? Check.AtLeast("--warmup", w, 0) : null,
+            Unconditional = result.GetValue(unconditional),
+            Run = shared,
+        };
     }
 }

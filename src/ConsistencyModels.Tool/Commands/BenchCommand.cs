@@ -12,6 +12,7 @@ using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;
 using TorchSharp;
 using static TorchSharp.torch;
+using ConsistencyModels.Naming;
 
 namespace ConsistencyModels.Tool.Commands;
 
@@ -44,7 +45,7 @@ public static class BenchCommand
             Kind = ModelKind.Consistency,
             Config = Presets.For(options.Config ?? NetworkPreset.Small),
         };
-        string name = options.Model ?? CliNames.Of(options.Config ?? NetworkPreset.Small);
+        string name = options.Model ?? EnumNames.Of(options.Config ?? NetworkPreset.Small);
         ModelChecks.Size("--size", options.Size, name, metadata.Config);
         MemoryBudget.Check("--size", options.Size, options.Batch, metadata.Config);
         string what = loaded is null ? $"--config {name} (random weights)" : $"{name} ({ModelDescription.Of(metadata)})";
@@ -106,9 +107,11 @@ public static class BenchCommand
     private static BenchResult TimeGeneration(PreconditionedNetwork model, ModelMetadata metadata, BenchOptions options,
         Device device, IProgressReporter progress, CancellationToken cancellation)
     {
-        bool consistency = metadata.Kind == ModelKind.Consistency;
-        var taus = consistency ? ModelSampler.ConsistencyTaus(metadata, options.Steps) : [];
-        var grid = consistency ? [] : ModelSampler.OdeGrid(metadata, options.Steps);
+        // One network evaluation per step: consistency sampling for consistency models, Euler for any denoiser
+        // (a few-step denoiser's own plan; a teacher's Karras grid), on the noise levels of the sampling plan.
+        bool consistency = SamplingPlan.Fits(metadata, SamplerKind.Consistency);
+        var taus = consistency ? SamplingPlan.ConsistencyTaus(metadata, options.Steps) : [];
+        var grid = consistency ? [] : SamplingPlan.OdeGrid(metadata, options.Steps);
         var shape = new long[] { options.Batch, 3, options.Size, options.Size };
         var buffer = new float[options.Batch * 3 * options.Size * options.Size];
         using var classCount = ((long)Math.Max(1, metadata.Config.ClassCount)).ToScalar();
@@ -250,7 +253,7 @@ public static class BenchCommand
             ["frames"] = options.Frames,
             ["warmup"] = options.Warmup,
             ["threads"] = torch.get_num_threads(),
-            ["device"] = CliNames.Of(options.Device),
+            ["device"] = EnumNames.Of(options.Device),
             ["ms_per_frame_median"] = result.Frame.Median,
             ["ms_per_frame_p95"] = result.Frame.P95,
             ["ms_per_frame_mean"] = result.Frame.Mean,
@@ -279,14 +282,14 @@ public static class BenchCommand
     private static string CommandLine(BenchOptions options)
     {
         var args = new List<string> { "cm bench" };
-        args.Add(options.Model is not null ? $"--model {options.Model}" : $"--config {CliNames.Of(options.Config ?? NetworkPreset.Small)}");
+        args.Add(options.Model is not null ? $"--model {options.Model}" : $"--config {EnumNames.Of(options.Config ?? NetworkPreset.Small)}");
         args.Add($"--size {options.Size}");
         if (!options.Train) args.Add($"--steps {options.Steps}");
         args.Add($"--batch {options.Batch}");
         args.Add($"--frames {options.Frames}");
         args.Add($"--warmup {options.Warmup}");
         if (options.Threads is int t) args.Add($"--threads {t}");
-        if (options.Device != ComputeDevice.Cpu) args.Add($"--device {CliNames.Of(options.Device)}");
+        if (options.Device != ComputeDevice.Cpu) args.Add($"--device {EnumNames.Of(options.Device)}");
         if (options.Train) args.Add("--train");
         return string.Join(' ', args);
     }

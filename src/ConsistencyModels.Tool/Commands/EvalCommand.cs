@@ -12,6 +12,7 @@ using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;
 using TorchSharp;
 using static TorchSharp.torch;
+using ConsistencyModels.Naming;
 
 namespace ConsistencyModels.Tool.Commands;
 
@@ -47,7 +48,7 @@ public static class EvalCommand
         var total = Stopwatch.StartNew();
         var device = ToolDevice.Resolve(options.Device);
         using var loaded = ModelFile.Load(options.Model, device);
-        if (options.Precision == PrecisionKind.BFloat16)
+        if (options.Precision == NetworkPrecision.BFloat16)
             loaded.Model.to(NetworkPrecisions.ScalarType(NetworkPrecision.BFloat16));
         var metadata = loaded.Metadata;
         var choice = SamplingChoice.Resolve(options.Model, metadata, options.Sampler, options.Steps);
@@ -84,7 +85,7 @@ public static class EvalCommand
         if (teacher is not null)
         {
             progress.Start($"teacher heun {OdeError.TeacherSteps} steps", options.Count);
-            using var reference = ModelSampler.GenerateBatched(teacher.Model, teacher.Metadata, Sampling.SamplerKind.Heun, OdeError.TeacherSteps,
+            using var reference = ModelSampler.GenerateBatched(teacher.Model, teacher.Metadata, SamplerKind.Heun, OdeError.TeacherSteps,
                 options.Count, options.Size, options.Size, labels, options.Seed, SampleCommand.BatchSize, clamp: false,
                 progress: Reporter(progress, cancellation));
             progress.Finish();
@@ -138,15 +139,15 @@ public static class EvalCommand
         json["swd_normalization"] = "swd_real_*: both sets normalized by the real set's per-band mean and std; swd_mean, swd_per_level, swd_coarse: each set by its own (older tables)";
         json["nfe"] = choice.Nfe;
         json["model"] = options.Model;
-        json["kind"] = metadata.Kind == ModelKind.Consistency ? "consistency" : "teacher";
-        json["method"] = metadata.Method;
+        json["kind"] = EnumNames.Of(metadata.Kind);
+        json["method"] = EnumNames.Of(metadata.Method);
         json["sampler"] = choice.Name;
         json["steps"] = choice.Steps;
         json["count"] = options.Count;
         json["size"] = options.Size;
         json["seed"] = options.Seed;
-        json["precision"] = CliNames.Of(options.Precision);
-        if (choice.Sampler == Sampling.SamplerKind.Stochastic) json["churn"] = options.Churn ?? ModelSampler.DefaultChurn;
+        json["precision"] = EnumNames.Of(options.Precision);
+        if (choice.Sampler == SamplerKind.Stochastic) json["churn"] = options.Churn ?? ModelSampler.DefaultChurn;
         json["data"] = options.Data;
         if (odeError is double e)
         {

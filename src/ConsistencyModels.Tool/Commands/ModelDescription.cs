@@ -1,4 +1,6 @@
 using ConsistencyModels.IO;
+using ConsistencyModels.Naming;
+using ConsistencyModels.Training;
 
 namespace ConsistencyModels.Tool.Commands;
 
@@ -9,7 +11,7 @@ internal static class ModelDescription
     public static string Of(ModelMetadata metadata)
     {
         var parts = new List<string> { metadata.Kind == ModelKind.Consistency ? "consistency model" : "teacher" };
-        if (!string.IsNullOrEmpty(metadata.Method) && metadata.Method != "teacher") parts.Add(metadata.Method);
+        if (metadata.Method is not (TrainingMethod.Unknown or TrainingMethod.Teacher)) parts.Add(EnumNames.Of(metadata.Method));
         parts.Add(metadata.Config.ClassCount > 0 ? $"{metadata.Config.ClassCount} classes" : "unconditional");
         if (metadata.CropSize > 0) parts.Add($"trained on {metadata.CropSize}² crops");
         if (metadata.TrainingIterations > 0) parts.Add($"{metadata.TrainingIterations} iterations");

@@ -1,65 +1,38 @@
 using ConsistencyModels.IO;
 using ConsistencyModels.Sampling;
-using ConsistencyModels.Tool.Options;
-using LibrarySampler = ConsistencyModels.Sampling.SamplerKind;
-using ToolSampler = ConsistencyModels.Tool.Options.SamplerKind;
+using ConsistencyModels.Training;
+using ConsistencyModels.Naming;
 
 namespace ConsistencyModels.Tool.Commands;
 
 /// <summary>
-/// The sampler and step count a command uses for a model: --sampler/--steps or the model's defaults
-/// (<see cref="ModelSampler.DefaultSampler"/>, <see cref="ModelSampler.DefaultSteps"/>), checked against the model kind.
+/// The sampler and step count a command uses for a model: --sampler/--steps or the model's defaults, both from the
+/// library's <see cref="SamplingPlan"/> (a few-step denoiser defaults to its Euler plan), checked against the model kind.
 /// </summary>
 /// <param name="Sampler">The library sampler.</param>
-/// <param name="Name">Its command-line name (heun, euler, stochastic, dpm++2m, consistency).</param>
 /// <param name="Steps">Sampling steps.</param>
 /// <param name="Nfe">Network evaluations per sample.</param>
-internal sealed record SamplingChoice(LibrarySampler Sampler, string Name, int Steps, int Nfe)
+internal sealed record SamplingChoice(SamplerKind Sampler, int Steps, int Nfe)
 {
-    /// <summary>Consistency sampling takes its τ from a 40-point Karras grid, so at most 39 distinct steps.</summary>
-    public const int MaxConsistencySteps = 39;
+    /// <summary>Its command-line name (heun, euler, stochastic, dpm++2m, consistency).</summary>
+    public string Name => EnumNames.Of(Sampler);
 
     /// <summary>"consistency, 2 steps (2 NFE)".</summary>
     public override string ToString() => $"{Name}, {Steps} step{(Steps == 1 ? "" : "s")} ({Nfe} NFE)";
 
     /// <summary>Resolves --sampler and --steps for the model at <paramref name="modelPath"/>; one-line errors.</summary>
-    public static SamplingChoice Resolve(string modelPath, ModelMetadata metadata, ToolSampler? sampler, int? steps)
+    public static SamplingChoice Resolve(string modelPath, ModelMetadata metadata, SamplerKind? sampler, int? steps)
     {
-        var chosen = sampler is ToolSampler s ? ToLibrary(s) : ModelSampler.DefaultSampler(metadata);
-        string name = CliNames.Of(ToTool(chosen));
-        bool consistencyModel = metadata.Kind == ModelKind.Consistency;
-        string method = string.IsNullOrEmpty(metadata.Method) ? "" : $", method {metadata.Method}";
-        if (chosen == LibrarySampler.Consistency && !consistencyModel)
-            throw new CmException(
-                $"--sampler consistency needs a consistency model, but {modelPath} is a teacher (a denoiser{method}): use heun, euler, stochastic or dpm++2m");
-        if (chosen != LibrarySampler.Consistency && consistencyModel)
-            throw new CmException(
-                $"--sampler {name} does not apply to {modelPath}: it is a consistency model{method}; use --sampler consistency (or leave --sampler out)");
-        int k = steps ?? ModelSampler.DefaultSteps(metadata, chosen);
-        if (chosen == LibrarySampler.Consistency && k > MaxConsistencySteps)
-            throw new CmException($"--steps {k}: consistency sampling supports 1 to {MaxConsistencySteps} steps");
-        return new SamplingChoice(chosen, name, k, ModelSampler.Nfe(chosen, k));
+        var chosen = sampler ?? SamplingPlan.DefaultSampler(metadata);
+        string name = EnumNames.Of(chosen);
+        string method = metadata.Method == TrainingMethod.Unknown ? "" : $", method {EnumNames.Of(metadata.Method)}";
+        if (!SamplingPlan.Fits(metadata, chosen))
+            throw new CmException(chosen == SamplerKind.Consistency
+                ? $"--sampler consistency needs a consistency model, but {modelPath} is a teacher (a denoiser{method}): use heun, euler, stochastic or dpm++2m"
+                : $"--sampler {name} does not apply to {modelPath}: it is a consistency model{method}; use --sampler consistency (or leave --sampler out)");
+        int k = steps ?? SamplingPlan.DefaultSteps(metadata, chosen);
+        if (chosen == SamplerKind.Consistency && k > SamplingPlan.MaxConsistencySteps)
+            throw new CmException($"--steps {k}: consistency sampling supports 1 to {SamplingPlan.MaxConsistencySteps} steps");
+        return new SamplingChoice(chosen, k, SamplingPlan.Nfe(chosen, k));
     }
-
-    /// <summary>The library sampler for a command-line sampler.</summary>
-    public static LibrarySampler ToLibrary(ToolSampler sampler) => sampler switch
-    {
-        ToolSampler.Heun => LibrarySampler.Heun,
-        ToolSampler.Euler => LibrarySampler.Euler,
-        ToolSampler.Stochastic => LibrarySampler.Stochastic,
-        ToolSampler.DpmPlusPlus2M => LibrarySampler.DpmPlusPlus2M,
-        ToolSampler.Consistency => LibrarySampler.Consistency,
-        _ => throw new ArgumentOutOfRangeException(nameof(sampler), sampler, "unknown sampler"),
-    };
-
-    /// <summary>The command-line sampler for a library sampler.</summary>
-    public static ToolSampler ToTool(LibrarySampler sampler) => sampler switch
-    {
-        LibrarySampler.Heun => ToolSampler.Heun,
-        LibrarySampler.Euler => ToolSampler.Euler,
-        LibrarySampler.Stochastic => ToolSampler.Stochastic,
-        LibrarySampler.DpmPlusPlus2M => ToolSampler.DpmPlusPlus2M,
-        LibrarySampler.Consistency => ToolSampler.Consistency,
-        _ => throw new ArgumentOutOfRangeException(nameof(sampler), sampler, "unknown sampler"),
-    };
 }

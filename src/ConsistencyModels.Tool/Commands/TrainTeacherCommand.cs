@@ -23,25 +23,25 @@ public static class TrainTeacherCommand
     /// <returns>The exit code.</returns>
     public static int Run(TrainTeacherOptions options, IProgressReporter progress, CancellationToken cancellation)
     {
-        using var sync = GradientSynchronizerFactory.Create(options.Distributed);
+        using var sync = GradientSynchronizerFactory.Create(options.Run.Distributed);
         return DistributedRunner.RunOrAbort(sync, () => RunOnRank(options, sync.IsPrimary ? progress : new NullProgressReporter(), cancellation, sync));
     }
 
     private static int RunOnRank(TrainTeacherOptions options, IProgressReporter progress, CancellationToken cancellation, IGradientSynchronizer sync)
     {
         InputChecks.RequireData("--data", options.Data);
-        var device = ToolDevice.Resolve(options.Device);
+        var device = ToolDevice.Resolve(options.Run.Device);
         var dataset = TrainingDataLoader.Load(options.Data);
         var config = Presets.For(options.Config) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
         NetworkLimits.CheckSize("--crop", options.Crop, options.Config);
-        MemoryBudget.Check("--crop", options.Crop, options.Batch, config);
+        MemoryBudget.Check("--crop", options.Crop, options.Run.Batch, config);
         var run = sync.IsPrimary
-            ? RunDirectory.Prepare(options.Out, options.Resume, options.Force, [("--data", options.Data)], progress.Info)
-            : RunDirectory.Attach(options.Out, options.Resume);
+            ? RunDirectory.Prepare(options.Run.Out, options.Run.Resume, options.Run.Force, [("--data", options.Data)], progress.Info)
+            : RunDirectory.Attach(options.Run.Out, options.Run.Resume);
         sync.Barrier(); // rank 0 has checked and created the run folder
-        var batches = new CropBatchSource(dataset, options.Crop, options.Seed, conditional: config.ClassCount > 0);
+        var batches = new CropBatchSource(dataset, options.Crop, options.Run.Seed, conditional: config.ClassCount > 0);
 
-        torch.manual_seed(options.Seed);
+        torch.manual_seed(options.Run.Seed);
         using var net = new EdmPrecond(new UNet(config));
         using var ema = new EdmPrecond(new UNet(config));
         net.to(device);
@@ -51,28 +51,17 @@ public static class TrainTeacherCommand
             Kind = ModelKind.Teacher,
             Config = config,
             ClassNames = config.ClassCount > 0 ? dataset.ClassNames.ToArray() : [],
-            Method = "teacher",
+            Method = TrainingMethod.Teacher,
             DataHash = dataset.Hash,
             CropSize = options.Crop,
-            DiffusionForm = "ve",
+            DiffusionForm = Diffusion.DiffusionFormKind.Ve,
         };
         using var objective = new TeacherObjective(net, ema, new EdmLoss(), options.Ema);
-        var trainerOptions = new TrainerOptions
-        {
-            Iterations = options.Iters,
-            BatchSize = options.Batch,
-            LearningRate = options.Lr,
-            WarmupIterations = options.Warmup ?? Math.Min(1000, options.Iters / 10),
-            Seed = options.Seed,
-            Shards = options.Shards,
-            CheckpointEvery = options.CheckpointEvery,
-            LogEvery = options.LogEvery,
-            SampleEvery = options.SampleEvery,
-        };
+        var trainerOptions = options.Run.ToTrainer(options.Iters, options.Lr, options.Warmup ?? Math.Min(1000, options.Iters / 10));
         progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {options.Config.ToString().ToLowerInvariant()} network " +
-                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Batch}, {TorchInfo.Describe()}");
+                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, "train-teacher", trainerOptions, objective, batches, metadata,
-            step => SampleGrids.Write(ema, metadata, Sampling.SamplerKind.Heun, 18, 16, options.Crop * 2, options.Seed, run.SampleGridPath(step)),
+            step => SampleGrids.Write(ema, metadata, SamplerKind.Heun, 18, 16, options.Crop * 2, options.Run.Seed, run.SampleGridPath(step)),
             cancellation);
         if (done < options.Iters)
         {

@@ -1,3 +1,5 @@
+using ConsistencyModels.Sampling;
+using ConsistencyModels.Networks;
 namespace ConsistencyModels.Tool.Options;
 
 /// <summary>The parsed and validated options of <c>cm eval</c> (the metrics of DESIGN.md).</summary>
@@ -31,7 +33,7 @@ public sealed record EvalOptions(
     bool Real,
     int Seed,
     ComputeDevice Device,
-    PrecisionKind Precision = PrecisionKind.Float32,
+    NetworkPrecision Precision = NetworkPrecision.Float32,
     double? Churn = null,
     string? Classifier = null,
     string? Pictures = null,

@@ -1,8 +1,10 @@
+using ConsistencyModels.Naming;
+
 namespace ConsistencyModels.Tool.Options;
 
 /// <summary>File formats <c>cm export</c> writes.</summary>
 public enum ExportFormat
 {
     /// <summary>ONNX (opset 19) for ONNX Runtime, Unity Sentis, Unreal NNE (docs/ONNX.md).</summary>
-    [CliName("onnx")] Onnx,
+    [Name("onnx")] Onnx,
 }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Naming;
 namespace ConsistencyModels.Tool.Options;
 
 /// <summary>
@@ -21,6 +22,6 @@ public static class NetworkLimits
         int factor = DownsamplingFactor(preset);
         if (size < factor || size % factor != 0)
             throw new CmException(
-                $"{optionName} {size} does not fit the {CliNames.Of(preset)} network: expected a positive multiple of {factor} (its downsampling), e.g. {Math.Max(factor, (size + factor / 2) / factor * factor)}");
+                $"{optionName} {size} does not fit the {EnumNames.Of(preset)} network: expected a positive multiple of {factor} (its downsampling), e.g. {Math.Max(factor, (size + factor / 2) / factor * factor)}");
     }
 }

@@ -1,14 +1,15 @@
+using ConsistencyModels.Naming;
 namespace ConsistencyModels.Tool.Options;
 
 /// <summary>The U-Net size presets (<c>UNetConfig.Tiny/Small/Base</c> in the library).</summary>
 public enum NetworkPreset
 {
     /// <summary>The tiny config for tests and smoke runs.</summary>
-    [CliName("tiny")] Tiny,
+    [Name("tiny")] Tiny,
 
     /// <summary>The default model (pixel-unshuffle stem, C = 32).</summary>
-    [CliName("small")] Small,
+    [Name("small")] Small,
 
     /// <summary>A wider model for machines with more compute.</summary>
-    [CliName("base")] Base,
+    [Name("base")] Base,
 }

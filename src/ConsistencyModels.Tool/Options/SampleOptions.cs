@@ -1,3 +1,4 @@
+using ConsistencyModels.Sampling;
 namespace ConsistencyModels.Tool.Options;
 
 /// <summary>The parsed and validated options of <c>cm sample</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ConsistencyModels.Naming;
 
 namespace ConsistencyModels.IO;
 
@@ -8,9 +9,9 @@ public enum ModelKind
 {
     /// <summary>An EDM denoiser D(x; σ) (wrapped in <c>EdmPrecond</c>), used as a teacher or with ODE solvers.</summary>
     [JsonStringEnumMemberName("teacher")]
-    Teacher,
+    [Name("teacher")] Teacher,
 
     /// <summary>A consistency function f(x, σ) (wrapped in <c>ConsistencyPrecond</c>, ε = SigmaMin).</summary>
     [JsonStringEnumMemberName("consistency")]
-    Consistency,
+    [Name("consistency")] Consistency,
 }

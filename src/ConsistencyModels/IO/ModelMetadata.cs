@@ -1,6 +1,11 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using ConsistencyModels.Diffusion;
+using ConsistencyModels.Naming;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Sampling;
+using ConsistencyModels.Training;
 
 namespace ConsistencyModels.IO;
 
@@ -51,8 +56,23 @@ public sealed record ModelMetadata
     /// (e.g. one τ for 2-step sampling); empty if not chosen.</summary>
     public double[] MultistepTaus { get; init; } = [];
 
-    /// <summary>How the model was made: "edm" for a teacher, or cd, ict, direct-cd, progressive, rectified.</summary>
-    public string Method { get; init; } = "";
+    /// <summary>How the model was made (teacher, cd, ct, ict, direct-cd, progressive, rectified; older files' strings,
+    /// "edm" and "", are read as teacher and unknown).</summary>
+    [JsonConverter(typeof(EnumNameJsonConverter<TrainingMethod>))]
+    public TrainingMethod Method { get; init; }
+
+    private readonly SamplingKind? sampling;
+
+    /// <summary>
+    /// How the model is sampled (ode, consistency, few-step), the input of <see cref="SamplingPlan"/>. Files written
+    /// before it was stored, and metadata made in code without it, get <see cref="InferSampling"/>.
+    /// </summary>
+    [JsonConverter(typeof(EnumNameJsonConverter<SamplingKind>))]
+    public SamplingKind Sampling
+    {
+        get => sampling ?? InferSampling(Kind, Method, SamplingSigmas);
+        init => sampling = value;
+    }
 
     /// <summary>
     /// The decreasing noise grid (ending at 0) a distilled denoiser was trained to be sampled on with Euler
@@ -69,9 +89,24 @@ public sealed record ModelMetadata
     /// <summary>Training iterations done.</summary>
     public long TrainingIterations { get; init; }
 
-    /// <summary>Name of the diffusion form the model was trained in (e.g. "ve", "vp", "flow-matching"); the network
-    /// always works in the EDM form x = x₀ + σ·n.</summary>
-    public string DiffusionForm { get; init; } = "ve";
+    /// <summary>The diffusion form the model was trained in (ve, vp, subvp, flow; "flow-matching" is read as flow);
+    /// the network always works in the EDM form x = x₀ + σ·n.</summary>
+    [JsonConverter(typeof(EnumNameJsonConverter<DiffusionFormKind>))]
+    public DiffusionFormKind DiffusionForm { get; init; } = DiffusionFormKind.Ve;
+
+    /// <summary>
+    /// The sampling kind of metadata that does not state one: a consistency model samples with consistency steps; a
+    /// denoiser distilled for a fixed Euler grid (<see cref="SamplingSigmas"/>) or by rectified or progressive
+    /// distillation is a few-step denoiser; any other denoiser is an ODE model.
+    /// </summary>
+    public static SamplingKind InferSampling(ModelKind kind, TrainingMethod method, IReadOnlyList<double>? samplingSigmas) => kind switch
+    {
+        ModelKind.Consistency => SamplingKind.Consistency,
+        ModelKind.Teacher => method is TrainingMethod.Rectified or TrainingMethod.Progressive || samplingSigmas is { Count: > 1 }
+            ? SamplingKind.FewStep
+            : SamplingKind.Ode,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown model kind"),
+    };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent field.</summary>
     public void Validate()
@@ -98,6 +133,12 @@ public sealed record ModelMetadata
             if (i > 0 && !(t < MultistepTaus[i - 1]))
                 Fail($"multistepTaus must be strictly decreasing, got [{string.Join(", ", MultistepTaus)}].");
         }
+        if (!Enum.IsDefined(Method)) Fail($"method {(int)Method} is not defined.");
+        if (!Enum.IsDefined(DiffusionForm)) Fail($"diffusionForm {(int)DiffusionForm} is not defined.");
+        if (!Enum.IsDefined(Sampling)) Fail($"sampling {(int)Sampling} is not defined.");
+        if ((Kind == ModelKind.Consistency) != (Sampling == SamplingKind.Consistency))
+            Fail($"sampling {EnumNames.Of(Sampling)} does not fit a {EnumNames.Of(Kind)} model (consistency models, and only they, sample with consistency steps).");
+        if (SamplingSigmas is null) Fail("samplingSigmas must not be null.");
         if (CropSize < 0) Fail($"cropSize must be >= 0, got {CropSize}.");
         if (TrainingIterations < 0) Fail($"trainingIterations must be >= 0, got {TrainingIterations}.");
     }
@@ -139,7 +180,8 @@ public sealed record ModelMetadata
         && Rho.Equals(other.Rho) && (ClassNames ?? []).SequenceEqual(other.ClassNames ?? [])
         && (MultistepTaus ?? []).SequenceEqual(other.MultistepTaus ?? []) && Method == other.Method
         && DataHash == other.DataHash && CropSize == other.CropSize && TrainingIterations == other.TrainingIterations
-        && DiffusionForm == other.DiffusionForm;
+        && DiffusionForm == other.DiffusionForm && Sampling == other.Sampling
+        && (SamplingSigmas ?? []).SequenceEqual(other.SamplingSigmas ?? []);
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Kind, Config, SigmaMin, SigmaMax, Method, DataHash, TrainingIterations);

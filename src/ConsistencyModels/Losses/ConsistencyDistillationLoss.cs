@@ -6,7 +6,7 @@ namespace ConsistencyModels.Losses;
 /// <summary>
 /// Consistency distillation (Song et al. 2023, Eq. 7): draw n uniformly on a decreasing noise grid,
 /// x = x₀ + σ_n·z, take one teacher ODE step σ_n → σ_{n+1} (σ_{n+1} &lt; σ_n) to x̂, and pull
-/// f_θ(x, σ_n) toward the stop-gradient target f_θ⁻(x̂, σ_{n+1}), weighted by λ(σ_n).
+/// f_θ(x, σ_n) toward the stop-gradient target f_θ⁻(x̂, σ_{n+1}), weighted by λ(σ_n) (or 1/(σ_n − σ_{n+1}), inverse-step).
 /// </summary>
 public sealed class ConsistencyDistillationLoss
 {
@@ -18,19 +18,11 @@ public sealed class ConsistencyDistillationLoss
     {
         ValidateGrid(sigmas, nameof(sigmas));
         _sigmas = sigmas.ToArray();
-        Metric = metric;
-        Weighting = weighting;
-        SigmaData = sigmaData;
+        Distance = new WeightedDistance(metric, weighting, sigmaData);
     }
 
-    /// <summary>The distance d.</summary>
-    public DistanceMetricKind Metric { get; }
-
-    /// <summary>The weighting λ.</summary>
-    public LossWeightingKind Weighting { get; }
-
-    /// <summary>σ_data used by the karras weighting.</summary>
-    public double SigmaData { get; }
+    /// <summary>The distance, weighting and σ_data: λ(σ)·d.</summary>
+    public WeightedDistance Distance { get; }
 
     /// <summary>The noise grid (decreasing).</summary>
     public IReadOnlyList<double> Sigmas => _sigmas;
@@ -61,10 +53,7 @@ public sealed class ConsistencyDistillationLoss
             var xNext = teacherStep(x, sigma, sigmaNext, labels);
             targetOut = target(xNext, sigmaNext, labels).detach();
         }
-        var output = student(x, sigma, labels);
-        var distance = DistanceMetric.PerSample(Metric, output, targetOut);
-        var weight = LossWeighting.Compute(Weighting, sigma, SigmaData);
-        return (weight * distance).mean().MoveToOuterDisposeScope();
+        return Distance.Mean(student(x, sigma, labels), targetOut, sigma, sigmaNext).MoveToOuterDisposeScope();
     }
 
     internal static void ValidateGrid(IReadOnlyList<double> sigmas, string name)

@@ -7,24 +7,22 @@ namespace ConsistencyModels.Losses;
 /// Consistency training without a teacher (Song et al. 2023, Eq. 10; iCT: Song &amp; Dhariwal 2023):
 /// the pair is x₀ + σ_n·z and x₀ + σ_{n+1}·z with the same z, an unbiased one-sample estimate of the
 /// ODE step. CT uses an EMA target and λ = 1; iCT uses θ⁻ = stopgrad(θ), pseudo-Huber and
-/// λ = 1/(σ_n − σ_{n+1}) with n drawn from a discretized lognormal.
+/// λ = 1/(σ_n − σ_{n+1}) (inverse-step) with n drawn from a discretized lognormal. Every weighting applies.
 /// </summary>
 public sealed class ConsistencyTrainingLoss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="metric">The distance d.</param>
-    /// <param name="inverseGapWeighting">iCT's λ = 1/(σ_n − σ_{n+1}); otherwise λ = 1.</param>
-    public ConsistencyTrainingLoss(DistanceMetricKind metric, bool inverseGapWeighting)
+    /// <param name="weighting">λ: iCT's inverse-step 1/(σ_n − σ_{n+1}), CT's uniform, or any σ weighting.</param>
+    /// <param name="sigmaData">σ_data of the karras weighting.</param>
+    public ConsistencyTrainingLoss(DistanceMetricKind metric, LossWeightingKind weighting,
+        double sigmaData = Preconditioning.EdmCoefficients.DefaultSigmaData)
     {
-        Metric = metric;
-        InverseGapWeighting = inverseGapWeighting;
+        Distance = new WeightedDistance(metric, weighting, sigmaData);
     }
 
-    /// <summary>The distance d.</summary>
-    public DistanceMetricKind Metric { get; }
-
-    /// <summary>Whether λ = 1/(σ_n − σ_{n+1}) (iCT).</summary>
-    public bool InverseGapWeighting { get; }
+    /// <summary>The distance, weighting and σ_data: λ(σ)·d.</summary>
+    public WeightedDistance Distance { get; }
 
     /// <summary>
     /// The scalar loss on a decreasing grid <paramref name="sigmas"/> (the current N(k)) for indices n [B]
@@ -44,9 +42,6 @@ public sealed class ConsistencyTrainingLoss
             var xNext = x0.Plus(LossTensors.Broadcastable(sigmaNext, x0) * z);
             targetOut = target(xNext, sigmaNext, labels).detach();
         }
-        var output = student(x, sigma, labels);
-        var distance = DistanceMetric.PerSample(Metric, output, targetOut);
-        var weighted = InverseGapWeighting ? distance / (sigma - sigmaNext) : distance;
-        return weighted.mean().MoveToOuterDisposeScope();
+        return Distance.Mean(student(x, sigma, labels), targetOut, sigma, sigmaNext).MoveToOuterDisposeScope();
     }
 }

@@ -17,19 +17,11 @@ public sealed class DirectConsistencyDistillationLoss
     {
         ConsistencyDistillationLoss.ValidateGrid(sigmas, nameof(sigmas));
         _sigmas = sigmas.ToArray();
-        Metric = metric;
-        Weighting = weighting;
-        SigmaData = sigmaData;
+        Distance = new WeightedDistance(metric, weighting, sigmaData).RequireStep(false, "direct consistency distillation");
     }
 
-    /// <summary>The distance d.</summary>
-    public DistanceMetricKind Metric { get; }
-
-    /// <summary>The weighting λ.</summary>
-    public LossWeightingKind Weighting { get; }
-
-    /// <summary>σ_data used by the karras weighting.</summary>
-    public double SigmaData { get; }
+    /// <summary>The distance, weighting and σ_data: λ(σ)·d.</summary>
+    public WeightedDistance Distance { get; }
 
     /// <summary>The noise grid (decreasing, last = ε).</summary>
     public IReadOnlyList<double> Sigmas => _sigmas;
@@ -67,9 +59,6 @@ public sealed class DirectConsistencyDistillationLoss
     public Tensor Compute(ConditionedModel student, Tensor x, Tensor sigma, Tensor target, Tensor? labels)
     {
         using var scope = NewDisposeScope();
-        var output = student(x, sigma, labels);
-        var distance = DistanceMetric.PerSample(Metric, output, target.detach());
-        var weight = LossWeighting.Compute(Weighting, sigma, SigmaData);
-        return (weight * distance).mean().MoveToOuterDisposeScope();
+        return Distance.Mean(student(x, sigma, labels), target.detach(), sigma).MoveToOuterDisposeScope();
     }
 }

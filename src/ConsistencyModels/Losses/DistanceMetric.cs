@@ -1,3 +1,4 @@
+using ConsistencyModels.Naming;
 using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
@@ -7,11 +8,11 @@ namespace ConsistencyModels.Losses;
 public enum DistanceMetricKind
 {
     /// <summary>Mean squared difference per sample.</summary>
-    L2,
+    [Name("l2")] L2,
     /// <summary>Mean absolute difference per sample.</summary>
-    L1,
+    [Name("l1")] L1,
     /// <summary>Pseudo-Huber √(‖a−b‖² + c²) − c with c = 0.00054·√dim (iCT): robust like l1, smooth like l2.</summary>
-    PseudoHuber,
+    [Name("pseudo-huber", "pseudohuber", "huber")] PseudoHuber,
 }
 
 /// <summary>Per-sample distances for the consistency losses.</summary>
@@ -40,21 +41,4 @@ public static class DistanceMetric
         using var sq = flatDiff.Square().sum(new long[] { 1 });
         return sq.Plus(c * c).sqrt().Minus(c);
     }
-
-    /// <summary>Parses l2, l1 or pseudo-huber (case-insensitive).</summary>
-    public static DistanceMetricKind Parse(string name) => name.ToLowerInvariant() switch
-    {
-        "l2" => DistanceMetricKind.L2,
-        "l1" => DistanceMetricKind.L1,
-        "pseudo-huber" or "pseudohuber" or "huber" => DistanceMetricKind.PseudoHuber,
-        _ => throw new ArgumentException($"unknown loss metric '{name}': expected l2, l1 or pseudo-huber"),
-    };
-
-    /// <summary>The command-line name of a metric.</summary>
-    public static string Name(DistanceMetricKind kind) => kind switch
-    {
-        DistanceMetricKind.L2 => "l2",
-        DistanceMetricKind.L1 => "l1",
-        _ => "pseudo-huber",
-    };
 }

@@ -1,3 +1,4 @@
+using ConsistencyModels.Naming;
 using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
@@ -7,23 +8,46 @@ namespace ConsistencyModels.Losses;
 public enum LossWeightingKind
 {
     /// <summary>λ = 1 (the consistency-models paper's choice).</summary>
-    Uniform,
+    [Name("uniform")] Uniform,
     /// <summary>λ = SNR = σ⁻².</summary>
-    Snr,
+    [Name("snr")] Snr,
     /// <summary>λ = SNR + 1.</summary>
-    SnrPlusOne,
+    [Name("snr+1")] SnrPlusOne,
     /// <summary>λ = SNR + σd⁻² (EDM's λ up to a constant in the consistency parameterization).</summary>
-    Karras,
-    /// <summary>λ = max(SNR, 1).</summary>
-    TruncatedSnr,
+    [Name("karras")] Karras,
+    /// <summary>λ = max(SNR, 1) (progressive distillation, Salimans &amp; Ho 2022).</summary>
+    [Name("truncated-snr")] TruncatedSnr,
+    /// <summary>λ = 1/(σ_n − σ_{n+1}) (iCT, Song &amp; Dhariwal 2023): only for losses on a pair of adjacent grid levels
+    /// (<see cref="LossWeighting.NeedsStep"/>).</summary>
+    [Name("inverse-step")] InverseStep,
 }
 
 /// <summary>Computes λ(σ) for a batch.</summary>
 public static class LossWeighting
 {
-    /// <summary>λ(σ) for per-sample σ of shape [B]; returns [B].</summary>
-    public static Tensor Compute(LossWeightingKind kind, Tensor sigma, double sigmaData = Preconditioning.EdmCoefficients.DefaultSigmaData)
+    /// <summary>Whether <paramref name="kind"/> reads the next grid level σ_{n+1} (only losses that compare two adjacent
+    /// levels, CD and CT, have one).</summary>
+    public static bool NeedsStep(LossWeightingKind kind) => kind switch
     {
+        LossWeightingKind.InverseStep => true,
+        LossWeightingKind.Uniform or LossWeightingKind.Snr or LossWeightingKind.SnrPlusOne or LossWeightingKind.Karras
+            or LossWeightingKind.TruncatedSnr => false,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown weighting"),
+    };
+
+    /// <summary>λ for per-sample σ of shape [B] (and, for <see cref="LossWeightingKind.InverseStep"/>, the next grid
+    /// level σ_{n+1} [B]); returns [B].</summary>
+    /// <exception cref="ArgumentException">The weighting needs <paramref name="sigmaNext"/> and it is null.</exception>
+    public static Tensor Compute(LossWeightingKind kind, Tensor sigma, double sigmaData = Preconditioning.EdmCoefficients.DefaultSigmaData,
+        Tensor? sigmaNext = null)
+    {
+        if (kind == LossWeightingKind.InverseStep)
+        {
+            if (sigmaNext is null)
+                throw new ArgumentException("the inverse-step weighting 1/(σ_n − σ_{n+1}) needs the next grid level; this loss has none.", nameof(sigmaNext));
+            using var gap = sigma - sigmaNext;
+            return gap.reciprocal();
+        }
         using var snr = sigma.Square().reciprocal();
         return kind switch
         {
@@ -35,25 +59,4 @@ public static class LossWeighting
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown weighting"),
         };
     }
-
-    /// <summary>Parses uniform, snr, snr+1, karras or truncated-snr.</summary>
-    public static LossWeightingKind Parse(string name) => name.ToLowerInvariant() switch
-    {
-        "uniform" => LossWeightingKind.Uniform,
-        "snr" => LossWeightingKind.Snr,
-        "snr+1" => LossWeightingKind.SnrPlusOne,
-        "karras" => LossWeightingKind.Karras,
-        "truncated-snr" => LossWeightingKind.TruncatedSnr,
-        _ => throw new ArgumentException($"unknown weighting '{name}': expected uniform, snr, snr+1, karras or truncated-snr"),
-    };
-
-    /// <summary>The command-line name of a weighting.</summary>
-    public static string Name(LossWeightingKind kind) => kind switch
-    {
-        LossWeightingKind.Uniform => "uniform",
-        LossWeightingKind.Snr => "snr",
-        LossWeightingKind.SnrPlusOne => "snr+1",
-        LossWeightingKind.Karras => "karras",
-        _ => "truncated-snr",
-    };
 }

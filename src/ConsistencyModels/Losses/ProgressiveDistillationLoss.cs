@@ -16,19 +16,11 @@ public sealed class ProgressiveDistillationLoss
     public ProgressiveDistillationLoss(DistanceMetricKind metric = DistanceMetricKind.L2, LossWeightingKind weighting = LossWeightingKind.TruncatedSnr,
         double sigmaData = EdmCoefficients.DefaultSigmaData)
     {
-        Metric = metric;
-        Weighting = weighting;
-        SigmaData = sigmaData;
+        Distance = new WeightedDistance(metric, weighting, sigmaData).RequireStep(false, "progressive distillation");
     }
 
-    /// <summary>The distance d.</summary>
-    public DistanceMetricKind Metric { get; }
-
-    /// <summary>The weighting λ.</summary>
-    public LossWeightingKind Weighting { get; }
-
-    /// <summary>σ_data for the karras weighting.</summary>
-    public double SigmaData { get; }
+    /// <summary>The distance, weighting and σ_data: λ(σ)·d.</summary>
+    public WeightedDistance Distance { get; }
 
     /// <summary>
     /// The denoiser target x̃ for a student step t → s given the teacher's two-step result x_s (per-sample t, s [B]).
@@ -64,9 +56,6 @@ public sealed class ProgressiveDistillationLoss
             var xs = teacherStep(xu, u, s, labels);
             target = Target(xt, xs, t, s).detach();
         }
-        var d = student(xt, t, labels);
-        var weight = LossWeighting.Compute(Weighting, t, SigmaData);
-        var distance = DistanceMetric.PerSample(Metric, d, target);
-        return (weight * distance).mean().MoveToOuterDisposeScope();
+        return Distance.Mean(student(xt, t, labels), target, t).MoveToOuterDisposeScope();
     }
 }

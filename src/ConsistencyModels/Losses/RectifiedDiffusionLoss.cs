@@ -24,19 +24,11 @@ public sealed class RectifiedDiffusionLoss
         SigmaOfTime = sigmaOfTime;
         SigmaMin = sigmaMin;
         SigmaMax = sigmaMax;
-        Metric = metric;
-        Weighting = weighting;
-        SigmaData = sigmaData;
+        Distance = new WeightedDistance(metric, weighting, sigmaData).RequireStep(false, "rectified diffusion");
     }
 
-    /// <summary>The distance d.</summary>
-    public DistanceMetricKind Metric { get; }
-
-    /// <summary>The weighting λ.</summary>
-    public LossWeightingKind Weighting { get; }
-
-    /// <summary>σ_data for the karras weighting.</summary>
-    public double SigmaData { get; }
+    /// <summary>The distance, weighting and σ_data: λ(σ)·d.</summary>
+    public WeightedDistance Distance { get; }
 
     /// <summary>t ↦ σ for the chosen diffusion form.</summary>
     public Func<double, double> SigmaOfTime { get; }
@@ -63,7 +55,6 @@ public sealed class RectifiedDiffusionLoss
         using var scope = NewDisposeScope();
         var sigma = SampleSigma(x0.shape[0], x0, generator);
         var d = denoiser(x0.Plus(LossTensors.Broadcastable(sigma, x0) * pairedNoise), sigma, labels);
-        var weight = LossWeighting.Compute(Weighting, sigma, SigmaData);
-        return (weight * DistanceMetric.PerSample(Metric, d, x0)).mean().MoveToOuterDisposeScope();
+        return Distance.Mean(d, x0, sigma).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics.X86;
+using ConsistencyModels.Naming;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,16 +9,16 @@ namespace ConsistencyModels.Networks;
 public enum NetworkPrecision
 {
     /// <summary>bfloat16 on a CPU that computes it natively (AVX512-BF16 or AMX-BF16), float32 everywhere else.</summary>
-    Auto,
+    [Name("auto")] Auto,
 
     /// <summary>float32, the format models are trained and stored in: results equal the reference samplers.</summary>
-    Float32,
+    [Name("fp32")] Float32,
 
     /// <summary>
     /// bfloat16 weights and activations (8-bit mantissa); inputs, σ coefficients and outputs stay float32. About a
     /// quarter faster on CPUs with native bf16; much slower on CPUs without it, where libtorch emulates it.
     /// </summary>
-    BFloat16,
+    [Name("bf16")] BFloat16,
 }
 
 /// <summary>Resolving <see cref="NetworkPrecision.Auto"/> and applying a precision to a network.</summary>
@@ -49,21 +50,11 @@ public static class NetworkPrecisions
         _ => throw new ArgumentException("resolve Auto first (NetworkPrecisions.Resolve)", nameof(resolved)),
     };
 
-    /// <summary>Parses the names used on command lines: auto, fp32 or bf16 (as <see cref="ShortName"/> prints them).</summary>
-    public static bool TryParse(string? name, out NetworkPrecision precision)
-    {
-        (bool ok, precision) = name switch
-        {
-            "auto" => (true, NetworkPrecision.Auto),
-            "fp32" => (true, NetworkPrecision.Float32),
-            "bf16" => (true, NetworkPrecision.BFloat16),
-            _ => (false, NetworkPrecision.Auto),
-        };
-        return ok;
-    }
+    /// <summary>Parses the names used on command lines: auto, fp32 or bf16 (<see cref="EnumNames"/>).</summary>
+    public static bool TryParse(string? name, out NetworkPrecision precision) => EnumNames.TryParse(name, out precision);
 
     /// <summary>Short name for logs and reports: fp32 or bf16.</summary>
-    public static string ShortName(NetworkPrecision resolved) => resolved == NetworkPrecision.BFloat16 ? "bf16" : "fp32";
+    public static string ShortName(NetworkPrecision resolved) => EnumNames.Of(resolved);
 
     private static bool DetectNativeBFloat16()
     {

@@ -1,16 +1,18 @@
+using ConsistencyModels.Naming;
+
 namespace ConsistencyModels.Sampling;
 
 /// <summary>How to turn noise into a sample with a model.</summary>
 public enum SamplerKind
 {
     /// <summary>EDM's Heun (2nd order), NFE = 2·steps − 1.</summary>
-    Heun,
+    [Name("heun")] Heun,
     /// <summary>Euler (= DDIM in EDM form), NFE = steps.</summary>
-    Euler,
+    [Name("euler")] Euler,
     /// <summary>EDM's stochastic sampler (S_churn = 40, S_tmin = 0.05, S_tmax = 50, S_noise = 1.003).</summary>
-    Stochastic,
+    [Name("stochastic")] Stochastic,
     /// <summary>DPM-Solver++(2M), NFE = steps.</summary>
-    DpmPlusPlus2M,
+    [Name("dpm++2m")] DpmPlusPlus2M,
     /// <summary>Multistep consistency sampling, NFE = steps.</summary>
-    Consistency,
+    [Name("consistency")] Consistency,
 }

@@ -53,8 +53,10 @@ public static class ConsistencySchedules
         CheckStep(k, totalSteps);
         Guard.AtLeast(s0, 1, nameof(s0));
         Guard.AtLeast(s1, s0, nameof(s1));
-        int stages = (int)Math.Floor(Math.Log2(s1 / s0)) + 1;
-        long kPrime = Math.Max(1, totalSteps / stages);
+        // The paper floors the ratio inside the logarithm, not the logarithm: K' = ⌊K / (log2⌊s1/s0⌋ + 1)⌋, so a ratio
+        // that is not a power of two reaches s1 before K (s0 10, s1 150: at k = 4K' ≈ 0.81 K).
+        double stages = Math.Log2(Math.Floor((double)s1 / s0)) + 1;
+        long kPrime = Math.Max(1, (long)Math.Floor(totalSteps / stages));
         long doublings = k / kPrime;
         long n = doublings >= 31 ? s1 : Math.Min((long)s0 << (int)doublings, s1);
         return (int)n + 1;

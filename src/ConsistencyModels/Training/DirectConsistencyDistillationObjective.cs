@@ -10,39 +10,22 @@ namespace ConsistencyModels.Training;
 /// the grid and regresses f_θ(x_{σ_n}, σ_n) onto that solution. About (N−1)/2 teacher steps per iteration, so
 /// an iteration costs several times a CD iteration; the results table reports both iterations and wall time.
 /// </summary>
-public sealed class DirectConsistencyDistillationObjective : ITrainingObjective
+public sealed class DirectConsistencyDistillationObjective : StudentObjective
 {
-    private readonly nn.Module<Tensor, Tensor, Tensor?, Tensor> _student, _ema;
     private readonly OdeStep _teacherStep;
     private readonly DirectConsistencyDistillationLoss _loss;
-    private readonly double _emaRate;
 
     /// <summary>Creates the objective (<paramref name="ema"/> is overwritten with the student's weights).</summary>
     public DirectConsistencyDistillationObjective(nn.Module<Tensor, Tensor, Tensor?, Tensor> student, nn.Module<Tensor, Tensor, Tensor?, Tensor> ema,
         OdeStep teacherStep, DirectConsistencyDistillationLoss loss, double emaRate)
+        : base(TrainingMethod.DirectCd, student, ema, emaRate)
     {
-        _student = student;
-        _ema = ema;
         _teacherStep = teacherStep;
         _loss = loss;
-        _emaRate = emaRate;
-        Ema.InitializeFrozenCopy(_ema, _student);
     }
 
     /// <inheritdoc />
-    public string Method => "direct-cd";
-
-    /// <inheritdoc />
-    public nn.Module Trainable => _student;
-
-    /// <inheritdoc />
-    public nn.Module ResultModel => _ema;
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, nn.Module> CheckpointModules => new Dictionary<string, nn.Module> { ["student"] = _student, ["ema"] = _ema };
-
-    /// <inheritdoc />
-    public Tensor Loss(long step, Tensor x0, Tensor? labels, Generator generator)
+    public override Tensor Loss(long step, Tensor x0, Tensor? labels, Generator generator)
     {
         using var scope = NewDisposeScope();
         int n = _loss.Sigmas.Count;
@@ -51,15 +34,7 @@ public sealed class DirectConsistencyDistillationObjective : ITrainingObjective
         var sigma = LossTensors.Gather(_loss.Sigmas, indices, x0);
         var x = x0.Plus(LossTensors.Broadcastable(sigma, x0) * z);
         var target = _loss.SolveToEpsilon(_teacherStep, x, indices, labels);
-        return _loss.Compute(TeacherSteps.Conditioned(_student), x, sigma, target, labels).MoveToOuterDisposeScope();
+        return _loss.Compute(TeacherSteps.Conditioned(Student), x, sigma, target, labels).MoveToOuterDisposeScope();
     }
 
-    /// <inheritdoc />
-    public void AfterOptimizerStep(long step) => Ema.Update(_ema, _student, Ema.WarmupRate(_emaRate, step));
-
-    /// <inheritdoc />
-    public void OnResumed(long step) { }
-
-    /// <inheritdoc />
-    public void Dispose() { }
 }

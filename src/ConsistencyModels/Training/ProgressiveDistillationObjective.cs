@@ -11,9 +11,9 @@ namespace ConsistencyModels.Training;
 /// of a round the student becomes the next teacher and the step count halves. The training budget is split
 /// evenly over the rounds.
 /// </summary>
-public sealed class ProgressiveDistillationObjective : ITrainingObjective
+public sealed class ProgressiveDistillationObjective : StudentObjective
 {
-    private readonly nn.Module<Tensor, Tensor, Tensor?, Tensor> _student, _teacher;
+    private readonly nn.Module<Tensor, Tensor, Tensor?, Tensor> _teacher;
     private readonly ProgressiveDistillationLoss _loss;
     private readonly double[] _baseGrid;
     private readonly int _rounds;
@@ -34,33 +34,20 @@ public sealed class ProgressiveDistillationObjective : ITrainingObjective
     public ProgressiveDistillationObjective(nn.Module<Tensor, Tensor, Tensor?, Tensor> student, nn.Module<Tensor, Tensor, Tensor?, Tensor> teacher,
         ProgressiveDistillationLoss loss, int teacherSteps, int rounds, long totalSteps, Action<int, double[]>? onRoundFinished = null,
         double sigmaMin = KarrasSchedule.DefaultSigmaMin, double sigmaMax = KarrasSchedule.DefaultSigmaMax, double rho = KarrasSchedule.DefaultRho)
+        : base(TrainingMethod.Progressive, student, samplingEma: null, samplingEmaRate: 0)
     {
         if (teacherSteps < 2 || (teacherSteps & (teacherSteps - 1)) != 0)
             throw new ArgumentException($"teacher steps must be a power of two >= 2, got {teacherSteps}.", nameof(teacherSteps));
         if (rounds < 1 || (1 << rounds) > teacherSteps)
             throw new ArgumentException($"rounds must be in [1, log2({teacherSteps})], got {rounds}.", nameof(rounds));
         if (totalSteps < rounds) throw new ArgumentException($"need at least one step per round, got {totalSteps} for {rounds} rounds.", nameof(totalSteps));
-        _student = student;
-        _teacher = teacher;
+        _teacher = Frozen("teacher", teacher);
         _loss = loss;
         _baseGrid = KarrasSchedule.Sigmas(teacherSteps, sigmaMin, sigmaMax, rho, appendZero: true).ToArray();
         _rounds = rounds;
         _stepsPerRound = totalSteps / rounds;
         _onRoundFinished = onRoundFinished;
-        Ema.InitializeFrozenCopy(_teacher, _student);
     }
-
-    /// <inheritdoc />
-    public string Method => "progressive";
-
-    /// <inheritdoc />
-    public nn.Module Trainable => _student;
-
-    /// <inheritdoc />
-    public nn.Module ResultModel => _student;
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, nn.Module> CheckpointModules => new Dictionary<string, nn.Module> { ["student"] = _student, ["teacher"] = _teacher };
 
     /// <summary>The round of step k (0-based).</summary>
     public int Round(long step) => (int)Math.Min(step / _stepsPerRound, _rounds - 1);
@@ -82,7 +69,7 @@ public sealed class ProgressiveDistillationObjective : ITrainingObjective
     }
 
     /// <inheritdoc />
-    public Tensor Loss(long step, Tensor x0, Tensor? labels, Generator generator)
+    public override Tensor Loss(long step, Tensor x0, Tensor? labels, Generator generator)
     {
         using var scope = NewDisposeScope();
         var teacherGrid = TeacherGrid(Round(step));
@@ -90,23 +77,17 @@ public sealed class ProgressiveDistillationObjective : ITrainingObjective
         var indices = randint(0, studentSteps, new long[] { x0.shape[0] }, dtype: ScalarType.Int64, generator: generator);
         var z = randn(x0.shape, dtype: x0.dtype, device: x0.device, generator: generator);
         var teacherStep = TeacherSteps.Step(TeacherSteps.Conditioned(_teacher), "euler");
-        return _loss.Compute(TeacherSteps.Conditioned(_student), teacherStep, x0, labels, teacherGrid, indices, z).MoveToOuterDisposeScope();
+        return _loss.Compute(TeacherSteps.Conditioned(Student), teacherStep, x0, labels, teacherGrid, indices, z).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
-    public void AfterOptimizerStep(long step)
+    protected override void UpdateCopies(long step)
     {
         long done = step + 1;
         int round = Round(step);
         bool roundEnds = round < _rounds - 1 ? done == (round + 1) * _stepsPerRound : false;
         if (!roundEnds) return;
         _onRoundFinished?.Invoke((StudentGrid(round).Length - 1), StudentGrid(round));
-        Ema.Copy(_teacher, _student);
+        Ema.Copy(_teacher, Student);
     }
-
-    /// <inheritdoc />
-    public void OnResumed(long step) { }
-
-    /// <inheritdoc />
-    public void Dispose() { }
 }

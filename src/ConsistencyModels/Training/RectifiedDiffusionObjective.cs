@@ -10,56 +10,31 @@ namespace ConsistencyModels.Training;
 /// Rectified diffusion (seed 002): retrain a denoiser (initialized from the teacher) on fixed noise–sample
 /// pairs made by the teacher's ODE solver. Batches are drawn from the pairs, not from the data.
 /// </summary>
-public sealed class RectifiedDiffusionObjective : ITrainingObjective
+public sealed class RectifiedDiffusionObjective : StudentObjective
 {
-    private readonly nn.Module<Tensor, Tensor, Tensor?, Tensor> _student, _ema;
     private readonly RectifiedDiffusionLoss _loss;
     private readonly RectifiedPairs _pairs;
-    private readonly double _emaRate;
 
     /// <summary>Creates the objective (<paramref name="ema"/> is overwritten with the student's weights).</summary>
     public RectifiedDiffusionObjective(nn.Module<Tensor, Tensor, Tensor?, Tensor> student, nn.Module<Tensor, Tensor, Tensor?, Tensor> ema,
         RectifiedDiffusionLoss loss, RectifiedPairs pairs, double emaRate)
+        : base(TrainingMethod.Rectified, student, ema, emaRate)
     {
-        _student = student;
-        _ema = ema;
         _loss = loss;
         _pairs = pairs;
-        _emaRate = emaRate;
-        Ema.InitializeFrozenCopy(_ema, _student);
     }
 
     /// <inheritdoc />
-    public string Method => "rectified";
-
-    /// <inheritdoc />
-    public nn.Module Trainable => _student;
-
-    /// <inheritdoc />
-    public nn.Module ResultModel => _ema;
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, nn.Module> CheckpointModules => new Dictionary<string, nn.Module> { ["student"] = _student, ["ema"] = _ema };
-
-    /// <inheritdoc />
-    public Tensor Loss(long step, Tensor x0, Tensor? labels, Generator generator)
+    public override Tensor Loss(long step, Tensor x0, Tensor? labels, Generator generator)
     {
         using var scope = NewDisposeScope();
         var idx = randint(0, _pairs.Count, new long[] { x0.shape[0] }, dtype: ScalarType.Int64, generator: generator);
         var samples = _pairs.Samples.index_select(0, idx);
         var noise = _pairs.Noise.index_select(0, idx);
         var pairLabels = _pairs.Labels?.index_select(0, idx);
-        return _loss.Compute(TeacherSteps.Conditioned(_student), samples, noise, pairLabels, generator).MoveToOuterDisposeScope();
+        return _loss.Compute(TeacherSteps.Conditioned(Student), samples, noise, pairLabels, generator).MoveToOuterDisposeScope();
     }
 
-    /// <inheritdoc />
-    public void AfterOptimizerStep(long step) => Ema.Update(_ema, _student, Ema.WarmupRate(_emaRate, step));
-
-    /// <inheritdoc />
-    public void OnResumed(long step) { }
-
-    /// <inheritdoc />
-    public void Dispose() { }
 }
 
 /// <summary>

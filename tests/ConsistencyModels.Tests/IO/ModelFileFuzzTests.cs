@@ -1,3 +1,4 @@
+using ConsistencyModels.Training;
 using System.Buffers.Binary;
 using System.Text;
 using ConsistencyModels.IO;
@@ -32,7 +33,7 @@ public class ModelFileFuzzTests
         },
         ClassNames = ["a", "b"],
         MultistepTaus = [0.8],
-        Method = "cd",
+        Method = TrainingMethod.Cd,
     };
 
     private static byte[] validFile = [];

@@ -1,3 +1,4 @@
+using ConsistencyModels.Training;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using TorchSharp;
@@ -24,7 +25,7 @@ public class ModelFileRobustnessTests
     {
         Kind = ModelKind.Consistency,
         Config = UNetConfig.Tiny with { AttentionLevels = [] },
-        Method = "cd",
+        Method = TrainingMethod.Cd,
     };
 
     private string SaveWith(Action<IReadOnlyDictionary<string, Tensor>> edit, ModelMetadata? metadata = null)

@@ -1,3 +1,7 @@
+using ConsistencyModels.Sampling;
+using ConsistencyModels.Diffusion;
+using ConsistencyModels.Naming;
+using ConsistencyModels.Training;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Preconditioning;
@@ -29,7 +33,7 @@ public class ModelFileTests
         Config = config ?? Config,
         ClassNames = ["Stone", "Sky"],
         MultistepTaus = [0.8],
-        Method = kind == ModelKind.Teacher ? "edm" : "cd",
+        Method = kind == ModelKind.Teacher ? TrainingMethod.Teacher : TrainingMethod.Cd,
         DataHash = "abc123",
         CropSize = 32,
         TrainingIterations = 1234,
@@ -226,5 +230,54 @@ public class ModelFileTests
             {
             }
         }
+    }
+
+    /// <summary>Metadata written before the method and sampling kind were enums: "edm" and "" methods, "flow-matching",
+    /// no "sampling" (inferred from kind, method and grid).</summary>
+    [TestCase("teacher", "edm", "[]", TrainingMethod.Teacher, SamplingKind.Ode)]
+    [TestCase("teacher", "rectified", "[]", TrainingMethod.Rectified, SamplingKind.FewStep)]
+    [TestCase("teacher", "progressive", "[80, 0]", TrainingMethod.Progressive, SamplingKind.FewStep)]
+    [TestCase("teacher", "", "[80, 1.5, 0]", TrainingMethod.Unknown, SamplingKind.FewStep)]
+    [TestCase("consistency", "cd", "[]", TrainingMethod.Cd, SamplingKind.Consistency)]
+    [TestCase("consistency", "", "[]", TrainingMethod.Unknown, SamplingKind.Consistency)]
+    public void OlderMetadataStringsStillRead(string kind, string method, string grid, TrainingMethod expected, SamplingKind sampling)
+    {
+        string json = $$"""
+            { "formatVersion": 1, "kind": "{{kind}}", "config": {{System.Text.Json.JsonSerializer.Serialize(Config, ModelMetadata.JsonOptions)}},
+              "method": "{{method}}", "samplingSigmas": {{grid}}, "diffusionForm": "flow-matching" }
+            """;
+        var m = ModelMetadata.FromJson(json, "old.json");
+        Assert.That(m.Method, Is.EqualTo(expected));
+        Assert.That(m.Sampling, Is.EqualTo(sampling));
+        Assert.That(m.DiffusionForm, Is.EqualTo(DiffusionFormKind.Flow));
+        // Written back with the current names, read back equal.
+        Assert.That(m.ToJson(), Does.Contain("\"diffusionForm\": \"flow\"").And.Contain($"\"sampling\": \"{EnumNames.Of(sampling)}\""));
+        Assert.That(ModelMetadata.FromJson(m.ToJson(), "new.json"), Is.EqualTo(m));
+    }
+
+    [Test]
+    public void UnknownMethodOrInconsistentSamplingIsAFormatError()
+    {
+        string config = System.Text.Json.JsonSerializer.Serialize(Config, ModelMetadata.JsonOptions);
+        var e = Assert.Throws<ModelFormatException>(() => ModelMetadata.FromJson($$"""{ "kind": "teacher", "config": {{config}}, "method": "magic" }""", "m.json"));
+        Assert.That(e!.Message, Does.Contain("magic").And.Contain("rectified"));
+        e = Assert.Throws<ModelFormatException>(() => ModelMetadata.FromJson($$"""{ "kind": "teacher", "config": {{config}}, "sampling": "consistency" }""", "m.json"));
+        Assert.That(e!.Message, Does.Contain("sampling consistency"));
+    }
+
+    [Test]
+    public void TheCommittedDefaultModelStillLoads()
+    {
+        string? path = null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && path is null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "runtime", "models", "default.safetensors");
+            if (File.Exists(candidate)) path = candidate;
+        }
+        Assert.That(path, Is.Not.Null, "runtime/models/default.safetensors");
+        var m = ModelFile.ReadMetadata(path!);
+        Assert.That((m.Method, m.Sampling, m.DiffusionForm), Is.EqualTo((TrainingMethod.Cd, SamplingKind.Consistency, DiffusionFormKind.Ve)));
+        using var loaded = ModelFile.Load(path!, CPU);
+        Assert.That(loaded.Kind, Is.EqualTo(ModelKind.Consistency));
     }
 }

@@ -165,7 +165,7 @@ public class ConsistencyLossTests
     [TestCase(DistanceMetricKind.L1, true)]
     public void CtLossMatchesAHandComputationWithTheSameNoiseOnBothSides(DistanceMetricKind metric, bool ict)
     {
-        var loss = new ConsistencyTrainingLoss(metric, ict);
+        var loss = new ConsistencyTrainingLoss(metric, ict ? LossWeightingKind.InverseStep : LossWeightingKind.Uniform);
         const int batch = 4;
         long[] n = { 0, 4, 6, 2 };
         using var x0 = X0(batch, 11);
@@ -195,10 +195,32 @@ public class ConsistencyLossTests
     }
 
     [Test]
+    public void CtLossHonoursASigmaWeighting()
+    {
+        // Student = target = identity: d = mean(((σ_n − σ_{n+1})·z)²), weighted by truncated-snr max(σ_n⁻², 1).
+        var loss = new ConsistencyTrainingLoss(DistanceMetricKind.L2, LossWeightingKind.TruncatedSnr);
+        using var x0 = X0(2, 15);
+        using var z = Z(2, 16);
+        long[] n = { 0, Grid.Length - 2 };
+        using var idx = tensor(n);
+        ConditionedModel id = (x, _, _) => x.alias();
+        using var value = loss.Compute(id, id, x0, null, Grid, idx, z);
+        var zs = z.data<double>().ToArray();
+        double total = 0;
+        for (int b = 0; b < 2; b++)
+        {
+            double s = Grid[n[b]], gap = s - Grid[n[b] + 1];
+            double mean = Enumerable.Range(0, G.Dim).Average(i => gap * gap * zs[b * G.Dim + i] * zs[b * G.Dim + i]);
+            total += Math.Max(1 / (s * s), 1) * mean;
+        }
+        Assert.That(value.item<double>(), Is.EqualTo(total / 2).Within(1e-9 * total));
+    }
+
+    [Test]
     public void CtLossOfAnIdentityModelIsTheGapTimesTheNoise()
     {
         // Student = target = identity: d = d((σ_n − σ_{n+1})·z); any second noise draw would show up here.
-        var loss = new ConsistencyTrainingLoss(DistanceMetricKind.L2, inverseGapWeighting: true);
+        var loss = new ConsistencyTrainingLoss(DistanceMetricKind.L2, LossWeightingKind.InverseStep);
         using var x0 = X0(3, 13);
         using var z = Z(3, 14);
         using var idx = tensor(new long[] { 1, 1, 1 });

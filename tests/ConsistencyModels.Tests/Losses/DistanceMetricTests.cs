@@ -1,3 +1,4 @@
+using ConsistencyModels.Naming;
 using ConsistencyModels.Losses;
 using static TorchSharp.torch;
 
@@ -61,8 +62,8 @@ public class DistanceMetricTests
     [TestCase("Pseudo-Huber", DistanceMetricKind.PseudoHuber)]
     public void ParsesNamesAndRoundTrips(string name, DistanceMetricKind kind)
     {
-        Assert.That(DistanceMetric.Parse(name), Is.EqualTo(kind));
-        Assert.That(DistanceMetric.Parse(DistanceMetric.Name(kind)), Is.EqualTo(kind));
+        Assert.That(EnumNames.Parse<DistanceMetricKind>(name), Is.EqualTo(kind));
+        Assert.That(EnumNames.Parse<DistanceMetricKind>(EnumNames.Of(kind)), Is.EqualTo(kind));
     }
 
     [TestCase("l3")]
@@ -70,7 +71,7 @@ public class DistanceMetricTests
     [TestCase("lpips")]
     public void UnknownMetricNamesTheInputAndTheChoices(string name)
     {
-        var e = Assert.Throws<ArgumentException>(() => DistanceMetric.Parse(name));
+        var e = Assert.Throws<ArgumentException>(() => EnumNames.Parse<DistanceMetricKind>(name));
         Assert.That(e!.Message, Does.Contain($"'{name}'").And.Contain("l2").And.Contain("pseudo-huber"));
     }
 }
@@ -97,17 +98,39 @@ public class LossWeightingTests
     [TestCase("SNR+1", LossWeightingKind.SnrPlusOne)]
     [TestCase("karras", LossWeightingKind.Karras)]
     [TestCase("truncated-snr", LossWeightingKind.TruncatedSnr)]
+    [TestCase("inverse-step", LossWeightingKind.InverseStep)]
     public void ParsesNamesAndRoundTrips(string name, LossWeightingKind kind)
     {
-        Assert.That(LossWeighting.Parse(name), Is.EqualTo(kind));
-        Assert.That(LossWeighting.Parse(LossWeighting.Name(kind)), Is.EqualTo(kind));
+        Assert.That(EnumNames.Parse<LossWeightingKind>(name), Is.EqualTo(kind));
+        Assert.That(EnumNames.Parse<LossWeightingKind>(EnumNames.Of(kind)), Is.EqualTo(kind));
+    }
+
+    [Test]
+    public void InverseStepIsOneOverTheGapToTheNextLevelAndNeedsIt()
+    {
+        using var sigma = tensor(new[] { 0.5, 2.0, 80.0 }, ScalarType.Float64);
+        using var next = tensor(new[] { 0.25, 1.5, 60.0 }, ScalarType.Float64);
+        using var w = LossWeighting.Compute(LossWeightingKind.InverseStep, sigma, sigmaNext: next);
+        Assert.That(w.data<double>().ToArray(), Is.EqualTo(new[] { 4.0, 2.0, 0.05 }).Within(1e-12));
+        Assert.Throws<ArgumentException>(() => LossWeighting.Compute(LossWeightingKind.InverseStep, sigma).Dispose());
+        Assert.That(LossWeighting.NeedsStep(LossWeightingKind.InverseStep), Is.True);
+        Assert.That(Enum.GetValues<LossWeightingKind>().Count(LossWeighting.NeedsStep), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void LossesWithoutANextLevelRefuseInverseStep()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ProgressiveDistillationLoss(DistanceMetricKind.L2, LossWeightingKind.InverseStep));
+        Assert.That(e!.Message, Does.Contain("inverse-step"));
+        Assert.Throws<ArgumentException>(() => new DirectConsistencyDistillationLoss([80.0, 1.0, 0.002], DistanceMetricKind.L2, LossWeightingKind.InverseStep));
+        Assert.Throws<ArgumentException>(() => new RectifiedDiffusionLoss(s => s, 0.002, 80, DistanceMetricKind.L2, LossWeightingKind.InverseStep));
     }
 
     [TestCase("snr+2")]
     [TestCase("min-snr")]
     public void UnknownWeightingNamesTheInputAndTheChoices(string name)
     {
-        var e = Assert.Throws<ArgumentException>(() => LossWeighting.Parse(name));
+        var e = Assert.Throws<ArgumentException>(() => EnumNames.Parse<LossWeightingKind>(name));
         Assert.That(e!.Message, Does.Contain($"'{name}'").And.Contain("truncated-snr"));
     }
 }

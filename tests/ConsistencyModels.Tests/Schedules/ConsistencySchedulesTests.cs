@@ -40,6 +40,25 @@ public class ConsistencySchedulesTests
         Assert.That(ConsistencySchedules.Ict(0, 8000).Mu, Is.EqualTo(0.0));
     }
 
+    /// <summary>The paper's curriculum (Song &amp; Dhariwal 2023, §3.4): N(k) = min(s0·2^⌊k/K'⌋, s1) + 1 with
+    /// K' = ⌊K / (log2⌊s1/s0⌋ + 1)⌋, the floor on the ratio only. For s0 10, s1 150 (ratio 15, not a power of two)
+    /// K' = ⌊1000 / 4.9069⌋ = 203, so N reaches s1 + 1 at k = 4·203 = 812 ≈ 0.81 K, not at K.</summary>
+    [Test]
+    public void IctFollowsThePaperForARatioThatIsNotAPowerOfTwo()
+    {
+        const int s0 = 10, s1 = 150;
+        const long total = 1000;
+        long kPrime = (long)Math.Floor(total / (Math.Log2(Math.Floor((double)s1 / s0)) + 1));
+        Assert.That(kPrime, Is.EqualTo(203));
+        for (long k = 0; k <= total; k++)
+        {
+            long expected = Math.Min(s0 * (1L << (int)Math.Min(30, k / kPrime)), s1) + 1;
+            Assert.That(ConsistencySchedules.IctN(k, total, s0, s1), Is.EqualTo(expected), $"k = {k}");
+        }
+        Assert.That(ConsistencySchedules.IctN(811, total, s0, s1), Is.EqualTo(81));
+        Assert.That(ConsistencySchedules.IctN(812, total, s0, s1), Is.EqualTo(151));
+    }
+
     [Test]
     public void BadStepsThrow()
     {

@@ -1,3 +1,7 @@
+using ConsistencyModels.Losses;
+using ConsistencyModels.Training;
+using ConsistencyModels.Naming;
+using ConsistencyModels.Tool.Distill;
 namespace ConsistencyModels.Tool.Tests.CommandLine;
 
 /// <summary>Bad input gives a non-zero exit code and exactly one line on stderr, never a stack trace.</summary>
@@ -82,15 +86,85 @@ public class ErrorTests
         Assert.That(line, Is.EqualTo("error: Unrecognized command or argument '--fast'; see 'cm bench --help'"));
     }
 
-    [TestCase("--ema", "0.9", "ict")]
-    [TestCase("--rounds", "2", "cd")]
-    [TestCase("--pairs", "10", "cd")]
-    [TestCase("--n-start", "4", "cd")]
-    public void MethodSpecificOptionOnTheWrongMethod(string option, string value, string method)
+    private static string[] Needs(DistillMethod m) =>
+        [.. m.NeedsTeacher ? new[] { "--teacher", "t" } : [], .. m.ReadsData ? new[] { "--data", "d" } : []];
+
+    private static string ValueOf(MethodOption option) => option switch
     {
-        string[] teacher = method == "ict" ? [] : ["--teacher", "t"];
-        var line = SingleError(new CliHarness().Run(["distill", "--method", method, .. teacher, "--data", "d", "--out", "o", option, value]), ExitCodes.Usage);
-        Assert.That(line, Does.StartWith($"error: {option} applies to").And.EndWith($"not to --method {method}"));
+        MethodOption.NStart => "4",
+        MethodOption.Ema => "0.9",
+        MethodOption.Rounds => "2",
+        MethodOption.Pairs => "10",
+        MethodOption.Form => "vp",
+        MethodOption.Config => "tiny",
+        _ => throw new ArgumentOutOfRangeException(nameof(option), option, "a new option needs a test value"),
+    };
+
+    /// <summary>Every (method, option) pair the method table rejects: exit 2, one line naming the option, the method and where it applies.</summary>
+    public static IEnumerable<TestCaseData> RejectedOptions() =>
+        from m in DistillMethods.All
+        from option in Enum.GetValues<MethodOption>()
+        where !m.Takes(option)
+        select new TestCaseData(m.Method, option).SetArgDisplayNames(m.Name, EnumNames.Of(option));
+
+    [TestCaseSource(nameof(RejectedOptions))]
+    public void MethodSpecificOptionOnTheWrongMethod(TrainingMethod method, MethodOption option)
+    {
+        var m = DistillMethods.Of(method);
+        var line = SingleError(new CliHarness().Run(["distill", "--method", m.Name, .. Needs(m), "--out", "o", EnumNames.Of(option), ValueOf(option)]),
+            ExitCodes.Usage);
+        Assert.That(line, Is.EqualTo($"error: {EnumNames.Of(option)} does not apply to --method {m.Name}; it applies to {DistillMethods.Taking(option)} only"));
+    }
+
+    /// <summary>Every (method, option) pair the table accepts parses (the complement of <see cref="RejectedOptions"/>).</summary>
+    [Test]
+    public void EveryOptionAMethodTakesParses()
+    {
+        foreach (var m in DistillMethods.All)
+            foreach (var option in m.Options)
+            {
+                var result = new CliHarness().Run(["distill", "--method", m.Name, .. Needs(m), "--out", "o", "--n", "32", EnumNames.Of(option), ValueOf(option)]);
+                Assert.That(result.ExitCode, Is.EqualTo(0), $"{m.Name} {EnumNames.Of(option)}: {result.Stderr}");
+            }
+    }
+
+    /// <summary>Every (method, weighting) pair the method's loss cannot honour: exit 2 naming both; the others parse.</summary>
+    [Test]
+    public void WeightingsAreHonouredOrRejected()
+    {
+        int rejected = 0;
+        foreach (var m in DistillMethods.All)
+            foreach (var w in Enum.GetValues<LossWeightingKind>())
+            {
+                var result = new CliHarness().Run(["distill", "--method", m.Name, .. Needs(m), "--out", "o", "--weighting", EnumNames.Of(w)]);
+                if (m.Weightings.Contains(w))
+                {
+                    Assert.That(result.ExitCode, Is.EqualTo(0), $"{m.Name} {EnumNames.Of(w)}: {result.Stderr}");
+                    continue;
+                }
+                rejected++;
+                var line = SingleError(result, ExitCodes.Usage);
+                Assert.That(line, Does.StartWith($"error: --weighting {EnumNames.Of(w)} does not apply to --method {m.Name}"));
+            }
+        Assert.That(rejected, Is.EqualTo(3), "inverse-step for direct-cd, progressive and rectified");
+        var cd = new CliHarness().Run("distill", "--method", "cd", "--teacher", "t", "--data", "d", "--out", "o", "--weighting", "inverse-step");
+        Assert.That(cd.ExitCode, Is.EqualTo(0), "cd's loss compares σ_n and σ_{n+1}: inverse-step is honoured");
+    }
+
+    [Test]
+    public void TeacherAndDataFollowTheTable()
+    {
+        foreach (var m in DistillMethods.All)
+        {
+            string[] wrongTeacher = m.NeedsTeacher ? [] : ["--teacher", "t"];
+            string[] wrongData = m.ReadsData ? [] : ["--data", "d"];
+            var line = SingleError(new CliHarness().Run(["distill", "--method", m.Name, .. wrongTeacher, .. m.ReadsData ? new[] { "--data", "d" } : [], "--out", "o"]),
+                ExitCodes.Usage);
+            Assert.That(line, Does.Contain($"--method {m.Name}").And.Contain("--teacher"));
+            line = SingleError(new CliHarness().Run(["distill", "--method", m.Name, .. m.NeedsTeacher ? new[] { "--teacher", "t" } : [], .. wrongData, "--out", "o"]),
+                ExitCodes.Usage);
+            Assert.That(line, Does.Contain($"--method {m.Name}").And.Contain("--data"));
+        }
     }
 
     [Test]

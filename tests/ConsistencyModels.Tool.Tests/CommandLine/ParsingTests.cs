@@ -1,4 +1,8 @@
 using ConsistencyModels.Tool.Options;
+using ConsistencyModels.Sampling;
+using ConsistencyModels.Losses;
+using ConsistencyModels.Diffusion;
+using ConsistencyModels.Training;
 
 namespace ConsistencyModels.Tool.Tests.CommandLine;
 
@@ -19,9 +23,11 @@ public class ParsingTests
     public void TrainTeacher_Defaults()
     {
         var options = Parse<TrainTeacherOptions>("train-teacher", "--data", "pats", "--out", "runs/t");
-        Assert.That(options, Is.EqualTo(new TrainTeacherOptions(
-            "pats", "runs/t", NetworkPreset.Small, 32, 32, 20_000, 2e-4, 0.999, null, 0, false, false, false,
-            ComputeDevice.Cpu, 1000, 1000, 50)));
+        Assert.That(options, Is.EqualTo(new TrainTeacherOptions
+        {
+            Data = "pats", Config = NetworkPreset.Small, Crop = 32, Iters = 20_000, Lr = 2e-4, Ema = 0.999, Warmup = null, Unconditional = false,
+            Run = new RunSettings { Out = "runs/t", Batch = 32, Seed = 0, Device = ComputeDevice.Cpu, CheckpointEvery = 1000, SampleEvery = 1000, LogEvery = 50 },
+        }));
     }
 
     [Test]
@@ -53,28 +59,35 @@ public class ParsingTests
         var options = Parse<TrainTeacherOptions>("train-teacher", "--data", "d", "--out", "o", "--config", "tiny",
             "--crop", "16", "--batch", "8", "--iters", "300", "--lr", "1e-3", "--ema", "0.99", "--warmup", "40", "--seed", "7", "--resume",
             "--unconditional", "--device", "cuda", "--checkpoint-every", "100", "--sample-every", "0", "--log-every", "10");
-        Assert.That(options, Is.EqualTo(new TrainTeacherOptions(
-            "d", "o", NetworkPreset.Tiny, 16, 8, 300, 1e-3, 0.99, 40, 7, true, false, true, ComputeDevice.Cuda, 100, 0, 10)));
+        Assert.That(options, Is.EqualTo(new TrainTeacherOptions
+        {
+            Data = "d", Config = NetworkPreset.Tiny, Crop = 16, Iters = 300, Lr = 1e-3, Ema = 0.99, Warmup = 40, Unconditional = true,
+            Run = new RunSettings { Out = "o", Batch = 8, Seed = 7, Resume = true, Device = ComputeDevice.Cuda, CheckpointEvery = 100, SampleEvery = 0, LogEvery = 10 },
+        }));
     }
 
     [Test]
     public void Distill_Cd_PaperDefaults()
     {
         var options = Parse<DistillOptions>("distill", "--method", "cd", "--teacher", "t.safetensors", "--data", "d", "--out", "o");
-        Assert.That(options, Is.EqualTo(new DistillOptions(
-            DistillMethod.Cd, "t.safetensors", "d", "o", 10_000, 32, 4e-4, DistanceKind.PseudoHuber, WeightingKind.Uniform,
-            N: 18, NStart: null, Ema: 0.95, Rounds: null, Pairs: null, Form: null, Config: null, Crop: null,
-            Seed: 0, Resume: false, Force: false, ComputeDevice.Cpu, 1000, 1000, 50)));
+        Assert.That(options, Is.EqualTo(new DistillOptions
+        {
+            Method = TrainingMethod.Cd, Teacher = "t.safetensors", Data = "d", Iters = 10_000, Lr = 4e-4,
+            Loss = DistanceMetricKind.PseudoHuber, Weighting = LossWeightingKind.Uniform, N = 18, Ema = 0.95,
+            Run = new RunSettings { Out = "o" },
+        }));
     }
 
     [Test]
     public void Distill_Ict_PaperDefaults()
     {
         var options = Parse<DistillOptions>("distill", "--method", "ict", "--data", "d", "--out", "o");
-        Assert.That(options, Is.EqualTo(new DistillOptions(
-            DistillMethod.Ict, null, "d", "o", 10_000, 32, 1e-4, DistanceKind.PseudoHuber, WeightingKind.InverseStep,
-            N: 1280, NStart: 10, Ema: null, Rounds: null, Pairs: null, Form: null, Config: NetworkPreset.Small, Crop: 32,
-            Seed: 0, Resume: false, Force: false, ComputeDevice.Cpu, 1000, 1000, 50)));
+        Assert.That(options, Is.EqualTo(new DistillOptions
+        {
+            Method = TrainingMethod.Ict, Data = "d", Iters = 10_000, Lr = 1e-4, Loss = DistanceMetricKind.PseudoHuber,
+            Weighting = LossWeightingKind.InverseStep, N = 1280, NStart = 10, Config = NetworkPreset.Small, Crop = 32,
+            Run = new RunSettings { Out = "o" },
+        }));
     }
 
     [Test]
@@ -82,7 +95,7 @@ public class ParsingTests
     {
         var options = Parse<DistillOptions>("distill", "--method", "ct", "--data", "d", "--out", "o");
         Assert.That((options.N, options.NStart, options.Ema, options.Loss, options.Weighting, options.Lr),
-            Is.EqualTo((150, (int?)2, (double?)0.9, DistanceKind.PseudoHuber, WeightingKind.Uniform, 4e-4)));
+            Is.EqualTo((150, (int?)2, (double?)0.9, DistanceMetricKind.PseudoHuber, LossWeightingKind.Uniform, 4e-4)));
     }
 
     [Test]
@@ -90,7 +103,7 @@ public class ParsingTests
     {
         var options = Parse<DistillOptions>("distill", "--method", "progressive", "--teacher", "t", "--data", "d", "--out", "o", "--n", "64");
         Assert.That((options.N, options.Rounds, options.Loss, options.Weighting, options.Lr),
-            Is.EqualTo((64, (int?)6, DistanceKind.L2, WeightingKind.TruncatedSnr, 2e-4)));
+            Is.EqualTo((64, (int?)6, DistanceMetricKind.L2, LossWeightingKind.TruncatedSnr, 2e-4)));
     }
 
     [Test]
@@ -99,7 +112,7 @@ public class ParsingTests
         var options = Parse<DistillOptions>("distill", "--method", "rectified", "--teacher", "t", "--out", "o",
             "--pairs", "500", "--form", "vp", "--loss", "l1", "--weighting", "snr+1");
         Assert.That((options.Data, options.Pairs, options.Form, options.Loss, options.Weighting, options.N),
-            Is.EqualTo(((string?)null, (int?)500, (DiffusionFormKind?)DiffusionFormKind.Vp, DistanceKind.L1, WeightingKind.SnrPlusOne, 18)));
+            Is.EqualTo(((string?)null, (int?)500, (DiffusionFormKind?)DiffusionFormKind.Vp, DistanceMetricKind.L1, LossWeightingKind.SnrPlusOne, 18)));
     }
 
     [Test]
@@ -108,14 +121,15 @@ public class ParsingTests
         var options = Parse<DistillOptions>("distill", "--method", "direct-cd", "--teacher", "t", "--data", "d", "--out", "o",
             "--n", "40", "--loss", "l2", "--weighting", "karras", "--lr", "1e-4", "--crop", "24", "--iters", "5");
         Assert.That((options.Method, options.N, options.Loss, options.Weighting, options.Lr, options.Crop, options.Iters, options.Ema),
-            Is.EqualTo((DistillMethod.DirectCd, 40, DistanceKind.L2, WeightingKind.Karras, 1e-4, (int?)24, 5, (double?)null)));
+            Is.EqualTo((TrainingMethod.DirectCd, 40, DistanceMetricKind.L2, LossWeightingKind.Karras, 1e-4, (int?)24, 5, (double?)null)));
     }
 
     [Test]
     public void Distill_MethodTokensAreCaseInsensitive()
     {
+        // ict with truncated-snr is honoured: the consistency-training loss takes every weighting (ConsistencyLossTests).
         var options = Parse<DistillOptions>("distill", "--method", "ICT", "--data", "d", "--out", "o", "--weighting", "Truncated-SNR");
-        Assert.That((options.Method, options.Weighting), Is.EqualTo((DistillMethod.Ict, WeightingKind.TruncatedSnr)));
+        Assert.That((options.Method, options.Weighting), Is.EqualTo((TrainingMethod.Ict, LossWeightingKind.TruncatedSnr)));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using ConsistencyModels.Training;
 using ConsistencyModels.IO;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Platform;
@@ -24,7 +25,7 @@ internal static class TestModels
             Kind = kind,
             Config = config ?? Config(classNames?.Length ?? 0),
             ClassNames = classNames ?? [],
-            Method = kind == ModelKind.Teacher ? "teacher" : "cd",
+            Method = kind == ModelKind.Teacher ? TrainingMethod.Teacher : TrainingMethod.Cd,
             CropSize = 16,
         };
         using var model = ModelFile.CreateModel(metadata);
