@@ -54,7 +54,7 @@ public sealed partial class TextureGenerator
 
         int n = requests.Length;
         EnsureBatch(n, first.Width, first.Height);
-        bool two = first.Steps == 2 && !euler;
+        bool two = first.Steps == 2 && renoises; // a plan without re-noising draws no second noise
         var labelSpan = batchLabelsCpu is null ? default : MemoryMarshal.Cast<byte, long>(batchLabelsCpu.bytes);
         for (int i = 0; i < n; i++)
         {
@@ -128,16 +128,14 @@ public sealed partial class TextureGenerator
             compiled.ForwardInto(batchOutput!, batchFirst!, atFirst[steps - 1]!, label);
             if (steps == 2)
             {
-                if (euler) batchOutput!.mul_(eulerDenoised).add_(batchFirst!, eulerInput);
-                else batchOutput!.add_(batchSecond!, plusOne);
+                SecondInput(batchOutput!, batchFirst, batchSecond);
                 compiled.ForwardInto(batchOutput!, batchOutput!, atSecond!, label);
             }
             return batchOutput!;
         }
         var x = model.forward(batchFirst!, firstSigma[steps - 1], label);
         if (steps == 1) return x;
-        if (euler) x.mul_(eulerDenoised).add_(batchFirst!, eulerInput);
-        else x.add_(batchSecond!, plusOne);
+        SecondInput(x, batchFirst, batchSecond);
         return model.forward(x, secondSigma, label);
     }
 

@@ -409,12 +409,13 @@ public sealed partial class TextureGenerator : ITextureSource
     }
 
     // Turns the first evaluation's output D₀ into the second evaluation's input a·x₀ + b·D₀ + c·z′, in place
-    // (the plan's transition; inputSecond already holds c·z′). Terms with weight 1 or 0 are skipped.
-    private void SecondInput(Tensor denoised)
+    // (the plan's transition; inputSecond already holds c·z′). Terms with weight 1 or 0 are skipped. A batch passes
+    // its own x₀ and c·z′ tensors.
+    private void SecondInput(Tensor denoised, Tensor? first = null, Tensor? second = null)
     {
         if (scalesDenoised) denoised.mul_(denoisedWeight);
-        if (addsInput) denoised.add_(inputFirst!, inputWeight);
-        if (renoises) denoised.add_(inputSecond!, plusOne);
+        if (addsInput) denoised.add_(first ?? inputFirst!, inputWeight);
+        if (renoises) denoised.add_(second ?? inputSecond!, plusOne);
     }
 
     /// <summary>Stage 3 (runtime only): clamps <paramref name="result"/> to [−1, 1] in place and copies it into

@@ -18,7 +18,7 @@ public class TextureGeneratorApiTests
     {
         directory = TestModels.TempDirectory();
         modelPath = TestModels.Save(directory, TestModels.Metadata());
-        eulerPath = TestModels.Save(directory, TestModels.Metadata(ModelKind.Teacher) with { Method = "rectified" }, seed: 3, name: "rectified.safetensors");
+        eulerPath = TestModels.Save(directory, TestModels.Metadata(ModelKind.Teacher) with { Method = ConsistencyModels.Training.TrainingMethod.Rectified }, seed: 3, name: "rectified.safetensors");
     }
 
     [OneTimeTearDown]
