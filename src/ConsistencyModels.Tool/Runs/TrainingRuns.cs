@@ -31,6 +31,8 @@ internal static class TrainingRuns
         };
         progress.Start(title, trainerOptions.Iterations, start);
         long done = trainer.Run(run.IsResume, cancellation);
+        if (abandoned is not null && done < trainerOptions.Iterations)
+            CommandLine.StopSignals.NoteSaved($"checkpoint of step {done} saved in {run.CheckpointsDirectory}; continue with --resume");
         // The checkpoint is saved: the cm process ends now after Ctrl+C (StopSignals); an in-process caller must not
         // dispose the networks under a grid that is still reading them.
         try { abandoned?.Wait(); }
@@ -49,6 +51,7 @@ internal static class TrainingRuns
         if (cancellation.IsCancellationRequested) return null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         progress.Info($"step {step}: making the sample grid...");
+        progress.Pause(true);
         var grid = Task.Factory.StartNew(() => writeGrid(step), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
@@ -56,13 +59,16 @@ internal static class TrainingRuns
         }
         catch (OperationCanceledException)
         {
+            progress.Pause(false);
             progress.Info($"step {step}: sample grid abandoned (stopping)");
             return grid;
         }
         catch (AggregateException e) when (e.InnerException is not null)
         {
+            progress.Pause(false);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
         }
+        progress.Pause(false);
         progress.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {step}: sample grid written in {clock.Elapsed.TotalSeconds:F1} s"));
         return null;
     }
