@@ -17,4 +17,7 @@ if (args.Length > 0 && args[0] == "--batch")
     return BatchBench.Run(args);
 if (args.Length > 1 && args[0] == "--forward-loop")
     return ForwardLoop.Run(args, double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+// --onnx-peer: ONNX Runtime (CPU) beside the libtorch path on the default model (docs/RESULTS.md).
+if (args.Length > 0 && args[0] == "--onnx-peer")
+    return OnnxPeerBench.Run(args[1..]);
 return QuickBench.Run(args);

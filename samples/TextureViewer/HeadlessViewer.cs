@@ -20,7 +20,8 @@ internal static class HeadlessViewer
         Directory.CreateDirectory(options.OutputDirectory);
         log.WriteLine($"headless: {context.Description}, {frames} frames of {TargetWidth}×{TargetHeight} offscreen, texture {request.Width}×{request.Height}");
 
-        using var sink = new GlTextureSink(gl, request.Width, request.Height);
+        // Mip chain: the plane is tiled and seen at grazing angles; without mips it shimmers.
+        using var sink = new GlTextureSink(gl, request.Width, request.Height, new GlTextureSinkOptions { Mipmaps = true });
         using var renderer = new PlaneRenderer(gl);
         using var target = new OffscreenTarget(gl, TargetWidth, TargetHeight);
         using var producer = new TextureProducer(source, request, animate: true);

@@ -18,7 +18,8 @@ internal static class WindowedViewer
         log.WriteLine($"window: {window.Description}");
         log.WriteLine("keys: Left/Right class, 1/2 steps, N new seed, A animate on/off, S save PNG, Esc quit");
         window.SetSwapInterval(1);
-        using var sink = new GlTextureSink(gl, request.Width, request.Height);
+        // Mip chain: the plane is tiled and seen at grazing angles; without mips it shimmers.
+        using var sink = new GlTextureSink(gl, request.Width, request.Height, new GlTextureSinkOptions { Mipmaps = true });
         using var renderer = new PlaneRenderer(gl);
         using var producer = new TextureProducer(source, request, animate: true);
         var classCount = Math.Max(1, source.ClassNames.Count);

@@ -31,6 +31,8 @@ public sealed unsafe class CudaGlTextureBridge : IDisposable
     {
         if (devicePointer == IntPtr.Zero)
             throw new ArgumentException("device pointer must not be null.", nameof(devicePointer));
+        if (sink.Path != GlConversionPath.Compute)
+            throw new InvalidOperationException("the CUDA bridge writes the sink's planar texture: create the sink with the compute path (GL 4.3+).");
         sink.EnsureSize(width, height);
         if (registeredGeneration != sink.Generation) Register();
 
@@ -38,12 +40,16 @@ public sealed unsafe class CudaGlTextureBridge : IDisposable
         cuda.Check(cuda.GraphicsMapResources(1, &r, IntPtr.Zero), "cudaGraphicsMapResources");
         try
         {
-            IntPtr array;
-            cuda.Check(cuda.GraphicsSubResourceGetMappedArray(&array, r, 0, 0), "cudaGraphicsSubResourceGetMappedArray");
             var rowBytes = (nuint)(width * sizeof(float));
-            // The planar [3, H, W] tensor is exactly a W × 3H single-channel image.
-            cuda.Check(cuda.Memcpy2DToArray(array, 0, 0, devicePointer, rowBytes, rowBytes, (nuint)(3 * height), CudaRuntime.MemcpyDeviceToDevice),
-                "cudaMemcpy2DToArray");
+            // The planar [3, H, W] tensor is three W × H single-channel images: one layer of the staging array each.
+            for (uint layer = 0; layer < 3; layer++)
+            {
+                IntPtr array;
+                cuda.Check(cuda.GraphicsSubResourceGetMappedArray(&array, r, layer, 0), "cudaGraphicsSubResourceGetMappedArray");
+                var source = devicePointer + (nint)(layer * (ulong)width * (ulong)height * sizeof(float));
+                cuda.Check(cuda.Memcpy2DToArray(array, 0, 0, source, rowBytes, rowBytes, (nuint)height, CudaRuntime.MemcpyDeviceToDevice),
+                    "cudaMemcpy2DToArray");
+            }
         }
         finally
         {
@@ -56,7 +62,7 @@ public sealed unsafe class CudaGlTextureBridge : IDisposable
     {
         Unregister();
         IntPtr r;
-        cuda.Check(cuda.GraphicsGLRegisterImage(&r, sink.PlanarTexture, CudaRuntime.GlTexture2D, CudaRuntime.RegisterFlagsWriteDiscard),
+        cuda.Check(cuda.GraphicsGLRegisterImage(&r, sink.PlanarTexture, CudaRuntime.GlTexture2DArray, CudaRuntime.RegisterFlagsWriteDiscard),
             "cudaGraphicsGLRegisterImage");
         resource = r;
         registeredGeneration = sink.Generation;

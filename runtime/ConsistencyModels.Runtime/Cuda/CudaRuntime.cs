@@ -18,6 +18,9 @@ public sealed unsafe class CudaRuntime
     /// <summary>GL_TEXTURE_2D.</summary>
     internal const uint GlTexture2D = 0x0DE1;
 
+    /// <summary>GL_TEXTURE_2D_ARRAY (the sink's planar staging texture: one layer per channel).</summary>
+    internal const uint GlTexture2DArray = 0x8C1A;
+
     private static readonly string[] Candidates = OperatingSystem.IsWindows()
         ? ["cudart64_12.dll", "cudart64_110.dll", "cudart64_11.dll"]
         : ["libcudart.so", "libcudart.so.12", "libcudart.so.11.0"];
