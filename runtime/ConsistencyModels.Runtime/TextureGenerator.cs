@@ -209,16 +209,24 @@ public sealed partial class TextureGenerator : ITextureSource
     /// <exception cref="FileNotFoundException">The app does not reference that package, or its build embeds no model.</exception>
     public static TextureGenerator LoadDefault(Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto, bool compile = true)
     {
+        using var stream = OpenDefaultModel();
+        return new TextureGenerator(stream, "default model", device, precision, compile);
+    }
+
+    /// <summary>The default model file's bytes (safetensors) from the <see cref="DefaultModelAssemblyName"/> package, for
+    /// other backends (the ONNX Runtime source); the caller disposes the stream.</summary>
+    /// <exception cref="FileNotFoundException">The app does not reference that package, or its build embeds no model.</exception>
+    public static Stream OpenDefaultModel()
+    {
         var assembly = DefaultModelAssembly() ?? throw new FileNotFoundException(
             $"The default model is not part of this app: add <PackageReference Include=\"{DefaultModelAssemblyName}\" /> "
             + $"(its weights are GPL-3.0-or-later, see its MODEL-LICENSE.md), or pass your own model file to new TextureGenerator(path).",
             DefaultModelAssemblyName + ".dll");
-        using var stream = assembly.GetManifestResourceStream(DefaultModelResource)
+        return assembly.GetManifestResourceStream(DefaultModelResource)
             ?? throw new FileNotFoundException(
                 $"The default model is not embedded in this build of {DefaultModelAssemblyName} "
                 + $"(resource '{DefaultModelResource}' missing): train it with the cm tool into runtime/models/default.safetensors and rebuild, or pass a model file.",
                 DefaultModelResource);
-        return new TextureGenerator(stream, "default model", device, precision, compile);
     }
 
     // The default model's assembly when the app carries it (loaded by name: this package does not depend on it).
