@@ -5,6 +5,7 @@ using ConsistencyModels.IO;
 using ConsistencyModels.Naming;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Platform;
+using ConsistencyModels.Inference;
 using ConsistencyModels.Preconditioning;
 using ConsistencyModels.Sampling;
 using TorchSharp;

@@ -1,3 +1,4 @@
+using ConsistencyModels.Fetching;
 using ConsistencyModels.Data;
 using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;

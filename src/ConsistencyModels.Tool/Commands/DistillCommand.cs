@@ -31,8 +31,7 @@ public static class DistillCommand
     /// <returns>The exit code.</returns>
     public static int Run(DistillOptions options, IProgressReporter progress, CancellationToken cancellation)
     {
-        using var sync = GradientSynchronizerFactory.Create(options.Run.Distributed);
-        return DistributedRunner.RunOrAbort(sync, () => RunOnRank(options, sync.IsPrimary ? progress : new NullProgressReporter(), cancellation, sync));
+        return TrainingRuns.OnEveryRank(options.Run, progress, (rankProgress, sync) => RunOnRank(options, rankProgress, cancellation, sync));
     }
 
     private static int RunOnRank(DistillOptions options, IProgressReporter progress, CancellationToken cancellation, IGradientSynchronizer sync)
@@ -78,11 +77,7 @@ public static class DistillCommand
         var inputs = new List<(string, string)>();
         if (options.Teacher is not null) inputs.Add(("--teacher", options.Teacher));
         if (options.Data is not null) inputs.Add(("--data", options.Data));
-        var run = sync.IsPrimary
-            ? RunDirectory.Prepare(settings.Out, settings.Resume, settings.Force, inputs, progress.Info)
-            : RunDirectory.Attach(settings.Out, settings.Resume);
-        sync.Barrier(); // rank 0 has checked and created the run folder
-        torch.manual_seed(settings.Seed);
+        var run = TrainingRuns.Open(settings, sync, inputs, progress);
         bool consistency = method.Result == ModelKind.Consistency;
         var baseMetadata = new ModelMetadata
         {

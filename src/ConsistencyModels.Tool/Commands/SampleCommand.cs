@@ -1,3 +1,4 @@
+using ConsistencyModels.Imaging;
 using System.Diagnostics;
 using System.Globalization;
 using ConsistencyModels.Data;

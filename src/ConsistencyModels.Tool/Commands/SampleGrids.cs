@@ -1,3 +1,4 @@
+using ConsistencyModels.Imaging;
 using ConsistencyModels.Data;
 using ConsistencyModels.IO;
 using ConsistencyModels.Preconditioning;

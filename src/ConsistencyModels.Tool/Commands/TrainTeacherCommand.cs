@@ -23,8 +23,7 @@ public static class TrainTeacherCommand
     /// <returns>The exit code.</returns>
     public static int Run(TrainTeacherOptions options, IProgressReporter progress, CancellationToken cancellation)
     {
-        using var sync = GradientSynchronizerFactory.Create(options.Run.Distributed);
-        return DistributedRunner.RunOrAbort(sync, () => RunOnRank(options, sync.IsPrimary ? progress : new NullProgressReporter(), cancellation, sync));
+        return TrainingRuns.OnEveryRank(options.Run, progress, (rankProgress, sync) => RunOnRank(options, rankProgress, cancellation, sync));
     }
 
     private static int RunOnRank(TrainTeacherOptions options, IProgressReporter progress, CancellationToken cancellation, IGradientSynchronizer sync)
@@ -35,13 +34,8 @@ public static class TrainTeacherCommand
         var config = Presets.For(options.Config) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
         NetworkLimits.CheckSize("--crop", options.Crop, options.Config);
         MemoryBudget.Check("--crop", options.Crop, options.Run.Batch, config);
-        var run = sync.IsPrimary
-            ? RunDirectory.Prepare(options.Run.Out, options.Run.Resume, options.Run.Force, [("--data", options.Data)], progress.Info)
-            : RunDirectory.Attach(options.Run.Out, options.Run.Resume);
-        sync.Barrier(); // rank 0 has checked and created the run folder
+        var run = TrainingRuns.Open(options.Run, sync, [("--data", options.Data)], progress);
         var batches = new CropBatchSource(dataset, options.Crop, options.Run.Seed, conditional: config.ClassCount > 0);
-
-        torch.manual_seed(options.Run.Seed);
         using var net = new EdmPrecond(new UNet(config));
         using var ema = new EdmPrecond(new UNet(config));
         net.to(device);

@@ -1,5 +1,6 @@
 using ConsistencyModels.Distributed;
 using ConsistencyModels.IO;
+using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;
 using ConsistencyModels.Training;
 
@@ -8,6 +9,31 @@ namespace ConsistencyModels.Tool.Runs;
 /// <summary>The part every training command shares: log, progress, sample grids, the trainer and its checkpoints.</summary>
 internal static class TrainingRuns
 {
+    /// <summary>
+    /// Runs a training command's <paramref name="body"/> on this rank of <see cref="RunSettings.Distributed"/>: only rank 0
+    /// reports progress, and a failing rank aborts the job. Every training command starts here.
+    /// </summary>
+    public static int OnEveryRank(RunSettings settings, IProgressReporter progress, Func<IProgressReporter, IGradientSynchronizer, int> body)
+    {
+        using var sync = GradientSynchronizerFactory.Create(settings.Distributed);
+        return DistributedRunner.RunOrAbort(sync, () => body(sync.IsPrimary ? progress : new NullProgressReporter(), sync));
+    }
+
+    /// <summary>
+    /// Prepares the run folder on rank 0 (checks, <c>--resume</c>, <c>--force</c> with <paramref name="inputs"/> protected)
+    /// or attaches to it on the others, then waits for every rank, and seeds torch with the run's seed.
+    /// </summary>
+    public static RunDirectory Open(RunSettings settings, IGradientSynchronizer sync, IReadOnlyList<(string Option, string Path)> inputs,
+        IProgressReporter progress)
+    {
+        var run = sync.IsPrimary
+            ? RunDirectory.Prepare(settings.Out, settings.Resume, settings.Force, inputs, progress.Info)
+            : RunDirectory.Attach(settings.Out, settings.Resume);
+        sync.Barrier(); // rank 0 has checked and created the run folder
+        TorchSharp.torch.manual_seed(settings.Seed);
+        return run;
+    }
+
     /// <summary>
     /// Runs (or resumes) <paramref name="objective"/> in <paramref name="run"/>: rank 0 keeps log.jsonl and writes
     /// sample grids through <paramref name="writeGrid"/>; every checkpoint carries <paramref name="metadata"/>.

@@ -1,3 +1,4 @@
+using ConsistencyModels.Randomness;
 using TorchSharp;
 using static TorchSharp.torch;
 

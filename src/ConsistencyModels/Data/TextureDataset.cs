@@ -1,3 +1,4 @@
+using ConsistencyModels.Imaging;
 namespace ConsistencyModels.Data;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Losses;
@@ -28,5 +29,14 @@ internal static class LossTensors
         var picked = new double[idx.Length];
         for (int i = 0; i < idx.Length; i++) picked[i] = values[(int)idx[i]];
         return tensor(picked, dtype: like.dtype, device: like.device);
+    }
+
+    /// <summary>The pair of adjacent levels σ_n, σ_{n+1} [B] at grid indices n and the noisy input x = x₀ + σ_n·z
+    /// (the start of every consistency loss on a grid).</summary>
+    public static (Tensor Sigma, Tensor SigmaNext, Tensor X) AdjacentLevels(IReadOnlyList<double> sigmas, Tensor indices, Tensor x0, Tensor z)
+    {
+        var sigma = Gather(sigmas, indices, x0);
+        var sigmaNext = Gather(sigmas, indices.Plus(1), x0);
+        return (sigma, sigmaNext, x0.Plus(Broadcastable(sigma, x0) * z));
     }
 }

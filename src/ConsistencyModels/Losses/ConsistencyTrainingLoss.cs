@@ -31,11 +31,9 @@ public sealed class ConsistencyTrainingLoss
     public Tensor Compute(ConditionedModel student, ConditionedModel target, Tensor x0, Tensor? labels,
         IReadOnlyList<double> sigmas, Tensor indices, Tensor z)
     {
-        ConsistencyDistillationLoss.ValidateGrid(sigmas, nameof(sigmas));
+        GridLoss.ValidateGrid(sigmas, nameof(sigmas));
         using var scope = NewDisposeScope();
-        var sigma = LossTensors.Gather(sigmas, indices, x0);
-        var sigmaNext = LossTensors.Gather(sigmas, indices.Plus(1), x0);
-        var x = x0.Plus(LossTensors.Broadcastable(sigma, x0) * z);
+        var (sigma, sigmaNext, x) = LossTensors.AdjacentLevels(sigmas, indices, x0, z);
         Tensor targetOut;
         using (no_grad())
         {

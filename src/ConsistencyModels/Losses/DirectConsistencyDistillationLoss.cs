@@ -7,25 +7,14 @@ namespace ConsistencyModels.Losses;
 /// full ODE solution from x_{σ_n} down to ε, instead of onto the model's own value one step later.
 /// The published finding this reproduces: smaller ODE error than CD, worse samples.
 /// </summary>
-public sealed class DirectConsistencyDistillationLoss
+/// <param name="sigmas">The decreasing grid, ending at ε.</param>
+/// <param name="metric">The distance d.</param>
+/// <param name="weighting">λ(σ_n) (no next level here: not inverse-step).</param>
+/// <param name="sigmaData">σ_data of the karras weighting.</param>
+public sealed class DirectConsistencyDistillationLoss(IReadOnlyList<double> sigmas, DistanceMetricKind metric, LossWeightingKind weighting,
+    double sigmaData = Preconditioning.EdmCoefficients.DefaultSigmaData)
+    : GridLoss(sigmas, new WeightedDistance(metric, weighting, sigmaData).RequireStep(false, "direct consistency distillation"))
 {
-    private readonly double[] _sigmas;
-
-    /// <summary>Creates the loss on a decreasing grid ending at ε.</summary>
-    public DirectConsistencyDistillationLoss(IReadOnlyList<double> sigmas, DistanceMetricKind metric, LossWeightingKind weighting,
-        double sigmaData = Preconditioning.EdmCoefficients.DefaultSigmaData)
-    {
-        ConsistencyDistillationLoss.ValidateGrid(sigmas, nameof(sigmas));
-        _sigmas = sigmas.ToArray();
-        Distance = new WeightedDistance(metric, weighting, sigmaData).RequireStep(false, "direct consistency distillation");
-    }
-
-    /// <summary>The distance, weighting and σ_data: λ(σ)·d.</summary>
-    public WeightedDistance Distance { get; }
-
-    /// <summary>The noise grid (decreasing, last = ε).</summary>
-    public IReadOnlyList<double> Sigmas => _sigmas;
-
     /// <summary>
     /// Solves the teacher's ODE from x at grid index n (per sample, [B]) down to ε = σ_{N−1}, stepping along
     /// the grid with <paramref name="teacherStep"/>. Each step evaluates the teacher only on the samples not yet
@@ -34,7 +23,7 @@ public sealed class DirectConsistencyDistillationLoss
     public Tensor SolveToEpsilon(OdeStep teacherStep, Tensor x, Tensor indices, Tensor? labels)
     {
         var cursor = indices.data<long>().ToArray();
-        int last = _sigmas.Length - 1;
+        int last = Grid.Length - 1;
         using var outer = NewDisposeScope();
         var current = x.detach().clone();
         using (no_grad())
@@ -45,8 +34,8 @@ public sealed class DirectConsistencyDistillationLoss
                 if (active.Length == 0) break;
                 using var scope = NewDisposeScope();
                 var rows = tensor(active.Select(b => (long)b).ToArray(), device: x.device);
-                var s = tensor(active.Select(b => _sigmas[cursor[b]]).ToArray(), dtype: x.dtype, device: x.device);
-                var sn = tensor(active.Select(b => _sigmas[cursor[b] + 1]).ToArray(), dtype: x.dtype, device: x.device);
+                var s = tensor(active.Select(b => Grid[cursor[b]]).ToArray(), dtype: x.dtype, device: x.device);
+                var sn = tensor(active.Select(b => Grid[cursor[b] + 1]).ToArray(), dtype: x.dtype, device: x.device);
                 var next = teacherStep(current.index_select(0, rows), s, sn, labels?.index_select(0, rows));
                 current = current.index_copy(0, rows, next).MoveToOuterDisposeScope();
                 foreach (int b in active) cursor[b]++;

@@ -55,25 +55,57 @@ internal static unsafe class TorchScriptNative
             NativeLibrary.GetExport(library, "THSJIT_CompilationUnit_Invoke");
     }
 
-    /// <summary>Compiles TorchScript <paramref name="source"/> into a native compilation unit (free it with <see cref="Free"/>).</summary>
+    /// <summary>Compiles TorchScript <paramref name="source"/> into a native compilation unit, owned by the returned handle.</summary>
     /// <exception cref="System.Runtime.InteropServices.ExternalException">libtorch rejected the source (its message).</exception>
-    public static IntPtr CompileUnit(string source)
+    public static CompilationUnitHandle CompileUnit(string source)
     {
         var bytes = NullTerminated(source);
+        var handle = new CompilationUnitHandle();
         IntPtr unit;
         fixed (byte* text = bytes) unit = Compile(text);
         if (unit == IntPtr.Zero)
         {
+            handle.Dispose();
             torch.CheckForErrors();
             throw new InvalidOperationException("THSJIT_compile returned no unit and no error.");
         }
-        return unit;
+        handle.Own(unit);
+        return handle;
     }
 
-    /// <summary>Frees a unit made by <see cref="CompileUnit"/>.</summary>
-    public static void Free(IntPtr unit)
+    /// <summary>A native TorchScript compilation unit: freed exactly once, by <c>Dispose</c> or, if forgotten, by the
+    /// runtime's critical finalization (the .NET way to own a native handle, instead of a raw pointer and a finalizer).</summary>
+    internal sealed class CompilationUnitHandle : SafeHandle
     {
-        if (unit != IntPtr.Zero) DisposeUnit(unit);
+        public CompilationUnitHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        public void Own(IntPtr unit) => SetHandle(unit);
+
+        protected override bool ReleaseHandle()
+        {
+            DisposeUnit(handle);
+            return true;
+        }
+    }
+
+    /// <summary>Zeroed native memory for argument cells, freed with the handle.</summary>
+    internal sealed class CellsHandle : SafeHandle
+    {
+        public CellsHandle(int count) : base(IntPtr.Zero, ownsHandle: true) =>
+            SetHandle((IntPtr)NativeMemory.AllocZeroed((nuint)count, (nuint)sizeof(Cell)));
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        /// <summary>The cells (valid while the handle is alive).</summary>
+        public Cell* Cells => (Cell*)handle;
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMemory.Free((void*)handle);
+            return true;
+        }
     }
 
     /// <summary>The UTF-8 bytes of <paramref name="text"/> followed by a zero byte.</summary>
@@ -91,7 +123,21 @@ internal static unsafe class TorchScriptNative
     /// </summary>
     /// <exception cref="System.Runtime.InteropServices.ExternalException">The function failed (libtorch's message).</exception>
     /// <exception cref="InvalidOperationException">The function returned something other than None.</exception>
-    public static void Call(IntPtr unit, byte* name, Cell* arguments, int count)
+    public static void Call(CompilationUnitHandle unit, byte* name, Cell* arguments, int count)
+    {
+        bool added = false;
+        unit.DangerousAddRef(ref added); // the unit cannot be released during the call
+        try
+        {
+            Call(unit.DangerousGetHandle(), name, arguments, count);
+        }
+        finally
+        {
+            if (added) unit.DangerousRelease();
+        }
+    }
+
+    private static void Call(IntPtr unit, byte* name, Cell* arguments, int count)
     {
         Cell* cells = stackalloc Cell[ResultCapacity];
         var previous = results;

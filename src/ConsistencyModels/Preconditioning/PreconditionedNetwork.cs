@@ -64,7 +64,7 @@ public abstract class PreconditionedNetwork : nn.Module<Tensor, Tensor, Tensor?,
     /// <summary>
     /// The coefficients <see cref="forward"/> uses at one noise level σ, computed the same way (in float64, then cast
     /// to <paramref name="type"/>): c_in, c_skip and c_out as [1, 1, 1, 1] and c_noise as [1], on
-    /// <paramref name="device"/>. For compiled forwards (<see cref="TorchScriptDenoiser"/>) that must match this one.
+    /// <paramref name="device"/>. For compiled forwards (<see cref="Inference.TorchScriptDenoiser"/>) that must match this one.
     /// </summary>
     public PreconditioningCoefficients CoefficientsAt(double sigma, ScalarType type, Device device)
     {

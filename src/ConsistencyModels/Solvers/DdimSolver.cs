@@ -10,21 +10,21 @@ namespace ConsistencyModels.Solvers;
 /// </summary>
 public static class DdimSolver
 {
-    /// <summary>One DDIM step σ → σ'.</summary>
-    public static Tensor Step(Denoiser denoiser, Tensor x, double sigma, double sigmaNext)
+    /// <summary>One DDIM step σ → σ' with σ and σ' of shape [B].</summary>
+    public static Tensor Step(BatchDenoiser denoiser, Tensor x, Tensor sigma, Tensor sigmaNext)
     {
         ArgumentNullException.ThrowIfNull(denoiser);
-        ArgumentNullException.ThrowIfNull(x);
-        SolverGuards.Step(sigma, sigmaNext);
+        SolverGuards.PerSample(x, sigma, nameof(sigma));
+        SolverGuards.PerSample(x, sigmaNext, nameof(sigmaNext));
         using var scope = NewDisposeScope();
         var x0 = denoiser(x, sigma);
-        var eps = (x - x0).Over(sigma);
-        return x0.Plus(eps.Times(sigmaNext)).MoveToOuterDisposeScope();
+        var eps = SolverGuards.Slope(x, x0, sigma); // ε̂ = (x − x̂₀)/σ, the same quantity as the ODE slope
+        return x0.Plus(eps * SolverGuards.Broadcast(sigmaNext, x)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Integrates from x_T at sigmas[0]; returns the state at sigmas[^1].</summary>
     public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas) =>
-        SolverGuards.Integrate(xT, sigmas, (x, sigma, sigmaNext) => Step(denoiser, x, sigma, sigmaNext));
+        SolverGuards.Integrate(denoiser, xT, sigmas, Step);
 
     /// <summary>Network evaluations: one per step.</summary>
     public static int NfeFor(IReadOnlyList<double> sigmas)

@@ -18,18 +18,19 @@ public static class EdmStochasticSampler
         return sigma >= sTmin && sigma <= sTmax ? Math.Min(sChurn / steps, Math.Sqrt(2.0) - 1.0) : 0.0;
     }
 
-    /// <summary>One churn + Heun step σ → σ' with the given γ; z ~ N(0, I) is drawn with <paramref name="generator"/>.</summary>
-    public static Tensor Step(Denoiser denoiser, Tensor x, double sigma, double sigmaNext, double gamma,
+    /// <summary>One churn + Heun step σ → σ' (σ, σ' of shape [B], one γ for the batch); z ~ N(0, I) is drawn with
+    /// <paramref name="generator"/>.</summary>
+    public static Tensor Step(BatchDenoiser denoiser, Tensor x, Tensor sigma, Tensor sigmaNext, double gamma,
         double sNoise = 1.0, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(x);
-        SolverGuards.Step(sigma, sigmaNext);
         Guard.NonNegative(gamma, nameof(gamma));
         if (gamma == 0) return HeunSolver.Step(denoiser, x, sigma, sigmaNext);
         using var scope = NewDisposeScope();
-        double sigmaHat = sigma * (1 + gamma);
+        var sigmaHat = sigma.Times(1 + gamma);
         var z = randn(x.shape, dtype: x.dtype, device: x.device, generator: generator);
-        var xHat = x.Plus(z.Times(Math.Sqrt(sigmaHat * sigmaHat - sigma * sigma) * sNoise));
+        // √(σ̂² − σ²) = σ·√((1 + γ)² − 1)
+        var xHat = x.Plus(z * SolverGuards.Broadcast(sigma.Times(Math.Sqrt((1 + gamma) * (1 + gamma) - 1) * sNoise), x));
         return HeunSolver.Step(denoiser, xHat, sigmaHat, sigmaNext).MoveToOuterDisposeScope();
     }
 
@@ -47,8 +48,9 @@ public static class EdmStochasticSampler
     {
         Guard.NonNegative(sChurn, nameof(sChurn));
         int steps = (sigmas?.Count ?? 0) - 1;
-        return SolverGuards.Integrate(xT, sigmas!, (x, sigma, sigmaNext) =>
-            Step(denoiser, x, sigma, sigmaNext, Gamma(sigma, steps, sChurn, sTmin, sTmax), sNoise, generator));
+        int i = 0;
+        return SolverGuards.Integrate(denoiser, xT, sigmas!, (d, x, sigma, sigmaNext) =>
+            Step(d, x, sigma, sigmaNext, Gamma(sigmas![i++], steps, sChurn, sTmin, sTmax), sNoise, generator));
     }
 
     /// <summary>Network evaluations: as Heun (churn costs none).</summary>

@@ -9,33 +9,20 @@ namespace ConsistencyModels.Solvers;
 /// </summary>
 public static class EulerSolver
 {
-    /// <summary>One Euler step σ → σ' (σ' may be 0, which lands on D).</summary>
-    public static Tensor Step(Denoiser denoiser, Tensor x, double sigma, double sigmaNext)
-    {
-        ArgumentNullException.ThrowIfNull(denoiser);
-        ArgumentNullException.ThrowIfNull(x);
-        SolverGuards.Step(sigma, sigmaNext);
-        using var scope = NewDisposeScope();
-        var d = (x - denoiser(x, sigma)).Over(sigma);
-        return x.Plus(d.Times(sigmaNext - sigma)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>One Euler step with per-sample σ and σ' of shape [B] (for distillation losses).</summary>
+    /// <summary>One Euler step σ → σ' with σ and σ' of shape [B] (σ' may be 0, which lands on D).</summary>
     public static Tensor Step(BatchDenoiser denoiser, Tensor x, Tensor sigma, Tensor sigmaNext)
     {
         ArgumentNullException.ThrowIfNull(denoiser);
         SolverGuards.PerSample(x, sigma, nameof(sigma));
         SolverGuards.PerSample(x, sigmaNext, nameof(sigmaNext));
         using var scope = NewDisposeScope();
-        var s = SolverGuards.Broadcast(sigma, x);
-        var sn = SolverGuards.Broadcast(sigmaNext, x);
-        var d = (x - denoiser(x, sigma)) / s;
-        return x.Plus(d * (sn - s)).MoveToOuterDisposeScope();
+        var d = SolverGuards.Slope(x, denoiser(x, sigma), sigma);
+        return x.Plus(d * SolverGuards.Broadcast(sigmaNext - sigma, x)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Integrates from x_T at sigmas[0] through every grid value; returns the state at sigmas[^1].</summary>
     public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas) =>
-        SolverGuards.Integrate(xT, sigmas, (x, sigma, sigmaNext) => Step(denoiser, x, sigma, sigmaNext));
+        SolverGuards.Integrate(denoiser, xT, sigmas, Step);
 
     /// <summary>Network evaluations of <see cref="Sample"/> on this grid: one per step.</summary>
     public static int NfeFor(IReadOnlyList<double> sigmas)

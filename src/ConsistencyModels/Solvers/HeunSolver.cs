@@ -9,24 +9,9 @@ namespace ConsistencyModels.Solvers;
 /// </summary>
 public static class HeunSolver
 {
-    /// <summary>One Heun step σ → σ' (Euler only when σ' = 0, where the slope is undefined).</summary>
-    public static Tensor Step(Denoiser denoiser, Tensor x, double sigma, double sigmaNext)
-    {
-        ArgumentNullException.ThrowIfNull(denoiser);
-        ArgumentNullException.ThrowIfNull(x);
-        SolverGuards.Step(sigma, sigmaNext);
-        using var scope = NewDisposeScope();
-        double h = sigmaNext - sigma;
-        var d = (x - denoiser(x, sigma)).Over(sigma);
-        var xEuler = x.Plus(d.Times(h));
-        if (sigmaNext == 0) return xEuler.MoveToOuterDisposeScope();
-        var d2 = (xEuler - denoiser(xEuler, sigmaNext)).Over(sigmaNext);
-        return x.Plus(d.Plus(d2).Times(0.5 * h)).MoveToOuterDisposeScope();
-    }
-
     /// <summary>
-    /// One Heun step with per-sample σ and σ' of shape [B] (for distillation losses). Samples whose σ' is 0
-    /// get the Euler step; the denoiser is still called once on the whole batch for the correction.
+    /// One Heun step σ → σ' with σ and σ' of shape [B]. Samples whose σ' is 0 get the Euler step (the slope is
+    /// undefined there); when any σ' &gt; 0 the denoiser is called once on the whole batch for the correction.
     /// </summary>
     public static Tensor Step(BatchDenoiser denoiser, Tensor x, Tensor sigma, Tensor sigmaNext)
     {
@@ -34,24 +19,21 @@ public static class HeunSolver
         SolverGuards.PerSample(x, sigma, nameof(sigma));
         SolverGuards.PerSample(x, sigmaNext, nameof(sigmaNext));
         using var scope = NewDisposeScope();
-        var s = SolverGuards.Broadcast(sigma, x);
-        var sn = SolverGuards.Broadcast(sigmaNext, x);
-        var h = sn - s;
-        var d = (x - denoiser(x, sigma)) / s;
+        var h = SolverGuards.Broadcast(sigmaNext - sigma, x);
+        var d = SolverGuards.Slope(x, denoiser(x, sigma), sigma);
         var xEuler = x.Plus(d * h);
         var positive = sigmaNext.Greater(0);
         if (!positive.any().item<bool>()) return xEuler.MoveToOuterDisposeScope();
         // σ' = 0 rows: evaluate at a harmless σ = 1 and discard, so no 0/0 reaches the result.
         var snSafe = where(positive, sigmaNext, ones_like(sigmaNext));
-        var snSafeB = SolverGuards.Broadcast(snSafe, x);
-        var d2 = (xEuler - denoiser(xEuler, snSafe)) / snSafeB;
+        var d2 = SolverGuards.Slope(xEuler, denoiser(xEuler, snSafe), snSafe);
         var heun = x.Plus((d.Plus(d2)) * (h.Times(0.5)));
         return where(SolverGuards.Broadcast(positive, x).to(ScalarType.Bool), heun, xEuler).MoveToOuterDisposeScope();
     }
 
     /// <summary>Integrates from x_T at sigmas[0] through every grid value; returns the state at sigmas[^1].</summary>
     public static Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas) =>
-        SolverGuards.Integrate(xT, sigmas, (x, sigma, sigmaNext) => Step(denoiser, x, sigma, sigmaNext));
+        SolverGuards.Integrate(denoiser, xT, sigmas, Step);
 
     /// <summary>Network evaluations of <see cref="Sample"/>: 2 per step, 1 for a step to σ' = 0.</summary>
     public static int NfeFor(IReadOnlyList<double> sigmas)

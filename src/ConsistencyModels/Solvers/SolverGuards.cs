@@ -1,3 +1,4 @@
+using ConsistencyModels.Platform;
 using static TorchSharp.torch;
 
 namespace ConsistencyModels.Solvers;
@@ -25,22 +26,37 @@ internal static class SolverGuards
     }
 
     /// <summary>
-    /// Runs a one-step solver over a grid: checks the grid, then x ← step(x, σ_i, σ_{i+1}) from x_T at sigmas[0],
-    /// disposing each intermediate state. Returns the state at sigmas[^1] (owned by the caller).
+    /// Runs a one-step solver over a grid with the one σ convention of the solvers (σ as a [B] tensor, as k-diffusion):
+    /// checks the grid, then x ← step(D, x, σ_i·1, σ_{i+1}·1) from x_T at sigmas[0], disposing each intermediate state.
+    /// The shared-σ <paramref name="denoiser"/> is called with the grid value itself. Returns the state at sigmas[^1].
     /// </summary>
-    public static Tensor Integrate(Tensor xT, IReadOnlyList<double> sigmas, Func<Tensor, double, double, Tensor> step)
+    public static Tensor Integrate(Denoiser denoiser, Tensor xT, IReadOnlyList<double> sigmas,
+        Func<BatchDenoiser, Tensor, Tensor, Tensor, Tensor> step)
     {
+        ArgumentNullException.ThrowIfNull(denoiser);
         ArgumentNullException.ThrowIfNull(xT);
         Grid(sigmas);
+        var batch = PerSample(denoiser);
         var x = xT.clone();
         for (int i = 0; i + 1 < sigmas.Count; i++)
         {
-            var next = step(x, sigmas[i], sigmas[i + 1]);
+            using var sigma = Full(xT, sigmas[i]);
+            using var sigmaNext = Full(xT, sigmas[i + 1]);
+            var next = step(batch, x, sigma, sigmaNext);
             x.Dispose();
             x = next;
         }
         return x;
     }
+
+    /// <summary>A shared-σ denoiser as a per-sample one (for batches whose σ [B] are all equal, as on a sampling grid).</summary>
+    public static BatchDenoiser PerSample(Denoiser denoiser) => (x, sigma) => denoiser(x, sigma[0].item<double>());
+
+    /// <summary>σ·1 of shape [B] (float64, on x's device).</summary>
+    public static Tensor Full(Tensor x, double sigma) => ScalarArithmetic.Full([x.shape[0]], sigma, ScalarType.Float64, x.device);
+
+    /// <summary>The PF-ODE slope dx/dσ = (x − D)/σ (k-diffusion's to_d) for σ [B].</summary>
+    public static Tensor Slope(Tensor x, Tensor denoised, Tensor sigma) => (x - denoised) / Broadcast(sigma, x);
 
     /// <summary>One step σ → σ' with σ &gt; 0, 0 ≤ σ' &lt; σ.</summary>
     public static void Step(double sigma, double sigmaNext)

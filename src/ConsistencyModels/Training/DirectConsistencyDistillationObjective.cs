@@ -10,31 +10,25 @@ namespace ConsistencyModels.Training;
 /// the grid and regresses f_θ(x_{σ_n}, σ_n) onto that solution. About (N−1)/2 teacher steps per iteration, so
 /// an iteration costs several times a CD iteration; the results table reports both iterations and wall time.
 /// </summary>
-public sealed class DirectConsistencyDistillationObjective : StudentObjective
+/// <param name="student">The consistency function being trained (initialized from the teacher).</param>
+/// <param name="ema">Its sampling EMA (overwritten with the student's weights).</param>
+/// <param name="teacherStep">One ODE step of the frozen teacher.</param>
+/// <param name="loss">The loss (its grid ends at ε).</param>
+/// <param name="emaRate">Decay of the sampling EMA.</param>
+public sealed class DirectConsistencyDistillationObjective(nn.Module<Tensor, Tensor, Tensor?, Tensor> student,
+    nn.Module<Tensor, Tensor, Tensor?, Tensor> ema, OdeStep teacherStep, DirectConsistencyDistillationLoss loss, double emaRate)
+    : StudentObjective(TrainingMethod.DirectCd, student, ema, emaRate)
 {
-    private readonly OdeStep _teacherStep;
-    private readonly DirectConsistencyDistillationLoss _loss;
-
-    /// <summary>Creates the objective (<paramref name="ema"/> is overwritten with the student's weights).</summary>
-    public DirectConsistencyDistillationObjective(nn.Module<Tensor, Tensor, Tensor?, Tensor> student, nn.Module<Tensor, Tensor, Tensor?, Tensor> ema,
-        OdeStep teacherStep, DirectConsistencyDistillationLoss loss, double emaRate)
-        : base(TrainingMethod.DirectCd, student, ema, emaRate)
-    {
-        _teacherStep = teacherStep;
-        _loss = loss;
-    }
-
     /// <inheritdoc />
     public override Tensor Loss(long step, Tensor x0, Tensor? labels, Generator generator)
     {
         using var scope = NewDisposeScope();
-        int n = _loss.Sigmas.Count;
+        int n = loss.Sigmas.Count;
         var indices = randint(0, n - 1, new long[] { x0.shape[0] }, dtype: ScalarType.Int64, generator: generator);
         var z = randn(x0.shape, dtype: x0.dtype, device: x0.device, generator: generator);
-        var sigma = LossTensors.Gather(_loss.Sigmas, indices, x0);
+        var sigma = LossTensors.Gather(loss.Sigmas, indices, x0);
         var x = x0.Plus(LossTensors.Broadcastable(sigma, x0) * z);
-        var target = _loss.SolveToEpsilon(_teacherStep, x, indices, labels);
-        return _loss.Compute(TeacherSteps.Conditioned(Student), x, sigma, target, labels).MoveToOuterDisposeScope();
+        var target = loss.SolveToEpsilon(teacherStep, x, indices, labels);
+        return loss.Compute(TeacherSteps.Conditioned(Student), x, sigma, target, labels).MoveToOuterDisposeScope();
     }
-
 }

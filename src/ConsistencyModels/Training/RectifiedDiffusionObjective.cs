@@ -10,31 +10,24 @@ namespace ConsistencyModels.Training;
 /// Rectified diffusion (seed 002): retrain a denoiser (initialized from the teacher) on fixed noise–sample
 /// pairs made by the teacher's ODE solver. Batches are drawn from the pairs, not from the data.
 /// </summary>
-public sealed class RectifiedDiffusionObjective : StudentObjective
+/// <param name="student">The retrained denoiser.</param>
+/// <param name="ema">Its sampling EMA (overwritten with the student's weights).</param>
+/// <param name="loss">The loss.</param>
+/// <param name="pairs">The (noise, teacher sample) pairs.</param>
+/// <param name="emaRate">Decay of the sampling EMA.</param>
+public sealed class RectifiedDiffusionObjective(nn.Module<Tensor, Tensor, Tensor?, Tensor> student, nn.Module<Tensor, Tensor, Tensor?, Tensor> ema,
+    RectifiedDiffusionLoss loss, RectifiedPairs pairs, double emaRate) : StudentObjective(TrainingMethod.Rectified, student, ema, emaRate)
 {
-    private readonly RectifiedDiffusionLoss _loss;
-    private readonly RectifiedPairs _pairs;
-
-    /// <summary>Creates the objective (<paramref name="ema"/> is overwritten with the student's weights).</summary>
-    public RectifiedDiffusionObjective(nn.Module<Tensor, Tensor, Tensor?, Tensor> student, nn.Module<Tensor, Tensor, Tensor?, Tensor> ema,
-        RectifiedDiffusionLoss loss, RectifiedPairs pairs, double emaRate)
-        : base(TrainingMethod.Rectified, student, ema, emaRate)
-    {
-        _loss = loss;
-        _pairs = pairs;
-    }
-
     /// <inheritdoc />
     public override Tensor Loss(long step, Tensor x0, Tensor? labels, Generator generator)
     {
         using var scope = NewDisposeScope();
-        var idx = randint(0, _pairs.Count, new long[] { x0.shape[0] }, dtype: ScalarType.Int64, generator: generator);
-        var samples = _pairs.Samples.index_select(0, idx);
-        var noise = _pairs.Noise.index_select(0, idx);
-        var pairLabels = _pairs.Labels?.index_select(0, idx);
-        return _loss.Compute(TeacherSteps.Conditioned(Student), samples, noise, pairLabels, generator).MoveToOuterDisposeScope();
+        var idx = randint(0, pairs.Count, new long[] { x0.shape[0] }, dtype: ScalarType.Int64, generator: generator);
+        var samples = pairs.Samples.index_select(0, idx);
+        var noise = pairs.Noise.index_select(0, idx);
+        var pairLabels = pairs.Labels?.index_select(0, idx);
+        return loss.Compute(TeacherSteps.Conditioned(Student), samples, noise, pairLabels, generator).MoveToOuterDisposeScope();
     }
-
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using ConsistencyModels.Randomness;
 using ConsistencyModels.Data;
 using ConsistencyModels.Tests.Data;
 using TorchSharp;

@@ -1,5 +1,7 @@
+using ConsistencyModels.Inference;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Networks.Description;
+using ConsistencyModels.Preconditioning;
 
 namespace ConsistencyModels.Tests.Networks;
 
@@ -61,6 +63,36 @@ public sealed class NetworkDescriptionTests
             Assert.That(channels.TryAdd(op.Output, op.Channels), $"{op}: output {op.Output} defined twice");
         }
         Assert.That(channels[description.Output], Is.EqualTo(config.OutChannels));
+    }
+
+    [TestCaseSource(nameof(Configs))]
+    public void TorchScriptSourceIsDerivedOpByOp(UNetConfig config)
+    {
+        // One line per op, in the description's order, with the op's kind (the compiled forward's equality with the
+        // module is TorchScriptDenoiserTests' business).
+        var description = NetworkDescription.FromConfig(config);
+        using var model = new EdmPrecond(new UNet(config));
+        using var compiled = new TorchScriptDenoiser(model);
+        var lines = compiled.Source.Split('\n').Select(l => l.Trim()).ToArray();
+        int at = 0;
+        foreach (var op in description.Ops)
+        {
+            int found = Array.FindIndex(lines, at, l => l.StartsWith($"{op.Output} = ", StringComparison.Ordinal));
+            Assert.That(found, Is.GreaterThanOrEqualTo(0), $"no line for {op}");
+            string keyword = op.Kind switch
+            {
+                LayerOpKind.Conv2d => op.Kernel == 3 ? (op.Circular ? "conv3c(" : "conv3z(") : "torch.conv2d(",
+                LayerOpKind.GroupNorm => $"torch.group_norm({(op.Inputs[0].StartsWith('v') ? op.Inputs[0] : "")}",
+                LayerOpKind.Attention => $"attention({op.Inputs[0]}, {op.Heads}, {op.Groups},",
+                LayerOpKind.Linear => "torch.linear(",
+                LayerOpKind.Silu => "torch.silu(",
+                LayerOpKind.Modulate => "modulate(",
+                LayerOpKind.Concat => "torch.cat([",
+                _ => "",
+            };
+            Assert.That(lines[found], Does.Contain(keyword), op.ToString());
+            at = found + 1;
+        }
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using ConsistencyModels.Fetching;
 using System.Diagnostics;
 using ConsistencyModels.Data;
 

@@ -1,3 +1,4 @@
+using ConsistencyModels.Imaging;
 using System.Text.Json.Nodes;
 using ConsistencyModels.Data;
 using ConsistencyModels.IO;

@@ -1,6 +1,7 @@
+using ConsistencyModels.Data;
 using System.Diagnostics;
 
-namespace ConsistencyModels.Data;
+namespace ConsistencyModels.Fetching;
 
 /// <summary>
 /// Obtains GIMP's pattern set (GPL-3+, so fetched at setup, never committed) from the Debian package

@@ -1,6 +1,8 @@
+using ConsistencyModels.Tests.Data;
+using ConsistencyModels.Fetching;
 using ConsistencyModels.Data;
 
-namespace ConsistencyModels.Tests.Data;
+namespace ConsistencyModels.Tests.Fetching;
 
 public class GimpPatternFetcherTests
 {

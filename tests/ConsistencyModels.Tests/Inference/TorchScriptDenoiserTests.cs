@@ -1,11 +1,12 @@
 using ConsistencyModels.Platform;
 using TorchSharp;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Inference;
 using ConsistencyModels.Preconditioning;
 using static TorchSharp.torch;
 using static ConsistencyModels.Tests.Networks.NetworkTestHelpers;
 
-namespace ConsistencyModels.Tests.Preconditioning;
+namespace ConsistencyModels.Tests.Inference;
 
 public class TorchScriptDenoiserTests
 {

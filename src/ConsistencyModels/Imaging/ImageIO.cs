@@ -1,10 +1,11 @@
+using ConsistencyModels.Data;
 using ConsistencyModels.Platform;
 using StbImageSharp;
 using StbImageWriteSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ConsistencyModels.Data;
+namespace ConsistencyModels.Imaging;
 
 /// <summary>
 /// PNG/JPEG loading and PNG saving of [-1, 1] image tensors, plus grids and 2×2 tilings for people to look at.

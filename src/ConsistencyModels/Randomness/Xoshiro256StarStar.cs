@@ -1,4 +1,4 @@
-namespace ConsistencyModels.Data;
+namespace ConsistencyModels.Randomness;
 
 /// <summary>
 /// xoshiro256** (Blackman and Vigna 2018): a small, fast PRNG whose whole state is four 64-bit words,

@@ -1,6 +1,7 @@
+using ConsistencyModels.Randomness;
 using ConsistencyModels.Data;
 
-namespace ConsistencyModels.Tests.Data;
+namespace ConsistencyModels.Tests.Randomness;
 
 public class Xoshiro256StarStarTests
 {

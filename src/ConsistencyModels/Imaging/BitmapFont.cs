@@ -1,4 +1,4 @@
-namespace ConsistencyModels.Data;
+namespace ConsistencyModels.Imaging;
 
 /// <summary>
 /// A tiny 3×5 pixel font (upper-case letters, digits, a little punctuation) for labelling image grids

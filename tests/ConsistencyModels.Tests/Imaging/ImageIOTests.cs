@@ -1,9 +1,11 @@
+using ConsistencyModels.Tests.Data;
+using ConsistencyModels.Imaging;
 using ConsistencyModels.Data;
 using ConsistencyModels.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ConsistencyModels.Tests.Data;
+namespace ConsistencyModels.Tests.Imaging;
 
 public class ImageIOTests
 {

@@ -2,11 +2,13 @@ using System.Globalization;
 using System.Text;
 using System.Runtime.InteropServices;
 using ConsistencyModels.Networks;
+using ConsistencyModels.Networks.Description;
 using ConsistencyModels.Platform;
+using ConsistencyModels.Preconditioning;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ConsistencyModels.Preconditioning;
+namespace ConsistencyModels.Inference;
 
 /// <summary>
 /// A <see cref="PreconditionedNetwork"/> compiled into one TorchScript function, c_skip·x + c_out·F(c_in·x; c_noise),
@@ -14,7 +16,7 @@ namespace ConsistencyModels.Preconditioning;
 /// <see cref="Tensor"/> per op (≈ 44 KB of garbage per evaluation of the Small network) and without TorchSharp's per-op
 /// overhead. <see cref="ForwardInto"/> writes into a caller-owned tensor through a direct native call
 /// (<see cref="Platform.TorchScriptNative"/>) and allocates no managed memory at all. The source is generated from the
-/// network's <see cref="UNetConfig"/>; the denoiser holds its own references to the weights' storage (in-place
+/// network's layer description (<see cref="NetworkDescription"/>, built from its <see cref="UNetConfig"/>); the denoiser holds its own references to the weights' storage (in-place
 /// updates of the module's weights are seen, replaced parameters are not: build it after any change of device or
 /// precision). Every <see cref="UNetConfig"/> compiles (attention included). Results equal
 /// <see cref="PreconditionedNetwork.forward"/> to float rounding. Use from one thread at a time.
@@ -30,8 +32,9 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
     private readonly Tensor[] weights;   // owned: detached views of the module's weights, or converted copies
     private readonly bool conditional;
     private readonly int argumentCount;
-    private IntPtr unit;
-    private TorchScriptNative.Cell* cells;   // the argument cells followed by the weight list's cells
+    private readonly TorchScriptNative.CompilationUnitHandle? unit;
+    private readonly TorchScriptNative.CellsHandle? cellMemory; // the argument cells followed by the weight list's cells
+    private readonly TorchScriptNative.Cell* cells;
     private bool disposed;
 
     /// <summary>
@@ -48,7 +51,7 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
             .Concat(model.Net.named_buffers().Select(b => (b.name, tensor: b.buffer)))
             .ToDictionary(p => p.name, p => p.tensor);
         var order = new List<Tensor>();
-        Source = Generate(config, model.Net, named, name =>
+        Source = Generate(config, name =>
         {
             if (!named.TryGetValue(name, out var t))
                 throw new InvalidOperationException($"the network has no tensor '{name}' (script generator out of date)");
@@ -72,7 +75,8 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         try
         {
             unit = TorchScriptNative.CompileUnit(Source);
-            cells = (TorchScriptNative.Cell*)NativeMemory.AllocZeroed((nuint)(argumentCount + weights.Length), (nuint)sizeof(TorchScriptNative.Cell));
+            cellMemory = new TorchScriptNative.CellsHandle(argumentCount + weights.Length);
+            cells = cellMemory.Cells;
             var list = cells + argumentCount;
             for (int i = 0; i < weights.Length; i++)
                 list[i] = new TorchScriptNative.Cell { TypeCode = TorchScriptNative.TensorCode, Handle = weights[i].Handle };
@@ -138,12 +142,13 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         Set(CNoiseSlot, c.CNoise);
         if (conditional) Set(LabelsSlot, labels!);
         fixed (byte* name = FunctionNameUtf8)
-            TorchScriptNative.Call(unit, name, cells, argumentCount);
+            TorchScriptNative.Call(unit!, name, cells, argumentCount);
         // The handles above were borrowed from these objects: keep them from being finalized during the call.
         GC.KeepAlive(output);
         GC.KeepAlive(x);
         GC.KeepAlive(c);
         GC.KeepAlive(labels);
+        GC.KeepAlive(cellMemory);
     }
 
     private void Set(int slot, Tensor t) => cells[slot] = new TorchScriptNative.Cell { TypeCode = TorchScriptNative.TensorCode, Handle = t.Handle };
@@ -158,44 +163,34 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         return true;
     }
 
-    /// <summary>Frees the compiled code, the argument cells and the denoiser's weight references.</summary>
+    /// <summary>Frees the compiled code, the argument cells and the denoiser's weight references (the native handles
+    /// are <see cref="SafeHandle"/>s: if this is never called, critical finalization frees them).</summary>
     public void Dispose()
     {
         if (disposed) return;
         disposed = true;
-        FreeNative();
-        foreach (var w in weights) w.Dispose();
-        GC.SuppressFinalize(this);
+        unit?.Dispose();
+        cellMemory?.Dispose();
+        foreach (var w in weights) w?.Dispose();
     }
 
-    private void FreeNative()
-    {
-        TorchScriptNative.Free(unit);
-        unit = IntPtr.Zero;
-        NativeMemory.Free(cells);
-        cells = null;
-    }
-
-    /// <summary>Frees the native unit and cells if the denoiser was not disposed (the weights have finalizers of their own).</summary>
-    ~TorchScriptDenoiser() => FreeNative();
-
-    // The generated code mirrors UNet.forward and ResBlock.forward line by line.
-    private static string Generate(UNetConfig cfg, UNet net, IReadOnlyDictionary<string, Tensor> named, Func<string, string> p)
+    // The generated code walks the network's layer description (Networks/Description) op by op: one line per op, the
+    // same list the ONNX exporter walks and a test checks against UNet's parameters.
+    private static string Generate(UNetConfig cfg, Func<string, string> p)
     {
         var inv = CultureInfo.InvariantCulture;
+        var description = NetworkDescription.FromConfig(cfg);
         var code = new StringBuilder();
-        bool circular = cfg.CircularPadding;
-        code.AppendLine("def conv3(x: Tensor, w: Tensor, b: Tensor) -> Tensor:");
-        code.AppendLine(circular
-            ? "    return torch.conv2d(torch._pad_circular(x, [1, 1, 1, 1]), w, b)"
-            : "    return torch.conv2d(x, w, b, [1, 1], [1, 1])");
+        code.AppendLine("def conv3c(x: Tensor, w: Tensor, b: Tensor) -> Tensor:");
+        code.AppendLine("    return torch.conv2d(torch._pad_circular(x, [1, 1, 1, 1]), w, b)");
         code.AppendLine();
-        code.AppendLine("def block(x: Tensor, emb: Tensor, g0: int, n0w: Tensor, n0b: Tensor, c0w: Tensor, c0b: Tensor, aw: Tensor, ab: Tensor,");
-        code.AppendLine("          g1: int, n1w: Tensor, n1b: Tensor, c1w: Tensor, c1b: Tensor, skip: Tensor) -> Tensor:");
-        code.AppendLine("    h = conv3(torch.silu(torch.group_norm(x, g0, n0w, n0b, 1e-5)), c0w, c0b)");
-        code.AppendLine("    ss = torch.linear(emb, aw, ab).unsqueeze(-1).unsqueeze(-1).chunk(2, 1)");
-        code.AppendLine("    h = torch.silu(torch.addcmul(ss[1], torch.group_norm(h, g1, n1w, n1b, 1e-5), ss[0] + 1))");
-        code.AppendLine("    return conv3(h, c1w, c1b) + skip");
+        code.AppendLine("def conv3z(x: Tensor, w: Tensor, b: Tensor) -> Tensor:");
+        code.AppendLine("    return torch.conv2d(x, w, b, [1, 1], [1, 1])");
+        code.AppendLine();
+        // ResBlock's modulation: h·(1 + scale) + shift with (scale, shift) the halves of p.
+        code.AppendLine("def modulate(h: Tensor, p: Tensor) -> Tensor:");
+        code.AppendLine("    ss = p.unsqueeze(-1).unsqueeze(-1).chunk(2, 1)");
+        code.AppendLine("    return torch.addcmul(ss[1], h, ss[0] + 1)");
         code.AppendLine();
         // AttentionBlock.forward: x + proj(attention(qkv(norm(x)))), heads of d channels over the H·W pixels.
         code.AppendLine("def attention(x: Tensor, heads: int, g: int, nw: Tensor, nb: Tensor, qw: Tensor, qb: Tensor, pw: Tensor, pb: Tensor) -> Tensor:");
@@ -207,80 +202,44 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         string labelsArg = cfg.ClassCount > 0 ? ", labels: Tensor" : "";
         code.AppendLine($"def {FunctionName}(out: Tensor, x: Tensor, c_in: Tensor, c_skip: Tensor, c_out: Tensor, c_noise: Tensor, p: List[Tensor]{labelsArg}) -> None:");
         code.AppendLine($"    dt = {p("conv_in.weight")}.dtype");
-        code.AppendLine("    h = (x * c_in).to(dt)");
-        var embedding = net.named_modules().Single(m => m.name == "map_noise").module as NoiseEmbedding
-            ?? throw new InvalidOperationException("map_noise is not a NoiseEmbedding");
-        string freqs = p("map_noise.freqs");
-        code.AppendLine($"    a = torch.outer(c_noise.to({freqs}.dtype) * {embedding.InputScale.ToString("R", inv)}, {freqs})");
-        code.AppendLine("    emb = torch.cat([torch.cos(a), torch.sin(a)], 1).to(dt)");
-        code.AppendLine($"    emb = torch.linear(torch.silu(torch.linear(emb, {p("map_layer0.weight")}, {p("map_layer0.bias")})), {p("map_layer1.weight")}, {p("map_layer1.bias")})");
-        if (cfg.ClassCount > 0)
-            code.AppendLine($"    emb = emb + torch.embedding({p("map_label.weight")}, labels)");
-        code.AppendLine("    emb = torch.silu(emb)");
-        if (cfg.PixelUnshuffleStem)
-            code.AppendLine("    h = torch.pixel_unshuffle(h, 2)");
-        code.AppendLine($"    h = conv3(h, {p("conv_in.weight")}, {p("conv_in.bias")})");
-
-        var blocks = net.named_modules().Where(m => m.module is ResBlock).ToDictionary(m => m.name, m => (ResBlock)m.module);
-        var attentions = net.named_modules().Where(m => m.module is AttentionBlock).ToDictionary(m => m.name, m => (AttentionBlock)m.module);
-        int skipCount = 0;
-        var skips = new Stack<string>();
-        string Push(string value)
+        code.AppendLine("    h_in = (x * c_in).to(dt)");
+        var names = new Dictionary<string, string>
         {
-            string name = $"s{skipCount++}";
-            code.AppendLine($"    {name} = {value}");
-            skips.Push(name);
-            return name;
-        }
-        string Block(string module, string input, string emb)
+            [NetworkDescription.InputX] = "h_in",
+            [NetworkDescription.InputNoise] = "c_noise",
+            [NetworkDescription.InputLabels] = "labels",
+        };
+        string G(double eps) => eps.ToString("R", inv);
+        foreach (var op in description.Ops)
         {
-            var b = blocks[module];
-            long cin = named[$"{module}.conv0.weight"].shape[1];
-            int g0 = Normalization.GroupCount((int)cin), g1 = Normalization.GroupCount((int)b.OutChannels);
-            bool hasSkip = named.ContainsKey($"{module}.skip.weight");
-            string skip = hasSkip ? $"torch.conv2d({input}, {p($"{module}.skip.weight")}, {p($"{module}.skip.bias")})" : input;
-            string call = $"block({input}, {emb}, {g0}, {p($"{module}.norm0.weight")}, {p($"{module}.norm0.bias")}, {p($"{module}.conv0.weight")}, {p($"{module}.conv0.bias")}, "
-                + $"{p($"{module}.affine.weight")}, {p($"{module}.affine.bias")}, {g1}, {p($"{module}.norm1.weight")}, {p($"{module}.norm1.bias")}, "
-                + $"{p($"{module}.conv1.weight")}, {p($"{module}.conv1.bias")}, {skip})";
-            if (!attentions.TryGetValue($"{module}.attn", out var attn)) return call;
-            string a = $"{module}.attn";
-            return $"attention({call}, {attn.Heads}, {g1}, {p($"{a}.norm.weight")}, {p($"{a}.norm.bias")}, {p($"{a}.qkv.weight")}, {p($"{a}.qkv.bias")}, "
-                + $"{p($"{a}.proj.weight")}, {p($"{a}.proj.bias")})";
-        }
-
-        Push("h");
-        int levels = cfg.ChannelMultipliers.Length, r = cfg.ResBlocksPerLevel, bi = 0;
-        for (int level = 0; level < levels; level++)
-        {
-            if (level > 0)
+            string In(int i) => names[op.Inputs[i]];
+            string W(int i) => p(op.Parameters[i].Name);
+            string expression = op.Kind switch
             {
-                code.AppendLine("    h = torch.avg_pool2d(h, [2, 2])");
-                Push("h");
-            }
-            for (int i = 0; i < r; i++)
-            {
-                code.AppendLine($"    h = {Block($"enc.{bi++}", "h", "emb")}");
-                Push("h");
-            }
+                // The frequencies stay float32 (NoiseEmbedding); the embedding is cast to the weights' type after.
+                LayerOpKind.NoiseEmbedding => $"torch.cat([torch.cos(a_{op.Output}), torch.sin(a_{op.Output})], 1).to(dt)",
+                LayerOpKind.Linear => $"torch.linear({In(0)}, {W(0)}, {W(1)})",
+                LayerOpKind.Embedding => $"torch.embedding({W(0)}, {In(0)})",
+                LayerOpKind.Silu => $"torch.silu({In(0)})",
+                LayerOpKind.Add => $"{In(0)} + {In(1)}",
+                LayerOpKind.Conv2d when op.Kernel == 3 => $"{(op.Circular ? "conv3c" : "conv3z")}({In(0)}, {W(0)}, {W(1)})",
+                LayerOpKind.Conv2d => $"torch.conv2d({In(0)}, {W(0)}, {W(1)})",
+                LayerOpKind.GroupNorm => $"torch.group_norm({In(0)}, {op.Groups}, {W(0)}, {W(1)}, {G(op.Epsilon)})",
+                LayerOpKind.Modulate => $"modulate({In(0)}, {In(1)})",
+                LayerOpKind.AvgPool2 => $"torch.avg_pool2d({In(0)}, [2, 2])",
+                LayerOpKind.UpsampleNearest2 => $"torch.upsample_nearest2d({In(0)}, [{In(0)}.shape[2] * 2, {In(0)}.shape[3] * 2])",
+                LayerOpKind.Concat => $"torch.cat([{string.Join(", ", op.Inputs.Select(i => names[i]))}], 1)",
+                LayerOpKind.PixelUnshuffle2 => $"torch.pixel_unshuffle({In(0)}, 2)",
+                LayerOpKind.PixelShuffle2 => $"torch.pixel_shuffle({In(0)}, 2)",
+                LayerOpKind.Attention => $"attention({In(0)}, {op.Heads}, {op.Groups}, {W(0)}, {W(1)}, {W(2)}, {W(3)}, {W(4)}, {W(5)})",
+                _ => throw new NotSupportedException($"TorchScript generation has no mapping for {op.Kind}"),
+            };
+            if (op.Kind == LayerOpKind.NoiseEmbedding)
+                code.AppendLine($"    a_{op.Output} = torch.outer(c_noise.to({W(0)}.dtype) * {op.Scale.ToString("R", inv)}, {W(0)})");
+            code.AppendLine($"    {op.Output} = {expression}");
+            names[op.Output] = op.Output;
         }
-        code.AppendLine($"    h = {Block("mid.0", "h", "emb")}");
-        code.AppendLine($"    h = {Block("mid.1", "h", "emb")}");
-        bi = 0;
-        for (int level = levels - 1; level >= 0; level--)
-        {
-            if (level < levels - 1)
-                code.AppendLine("    h = torch.upsample_nearest2d(h, [h.shape[2] * 2, h.shape[3] * 2])");
-            for (int i = 0; i <= r; i++)
-            {
-                code.AppendLine($"    h = torch.cat([h, {skips.Pop()}], 1)");
-                code.AppendLine($"    h = {Block($"dec.{bi++}", "h", "emb")}");
-            }
-        }
-        int outGroups = Normalization.GroupCount((int)named["out_norm.weight"].shape[0]);
-        code.AppendLine($"    h = conv3(torch.silu(torch.group_norm(h, {outGroups}, {p("out_norm.weight")}, {p("out_norm.bias")}, 1e-5)), {p("out_conv.weight")}, {p("out_conv.bias")})");
-        if (cfg.PixelUnshuffleStem)
-            code.AppendLine("    h = torch.pixel_shuffle(h, 2)");
-        code.AppendLine("    torch.add(c_skip * x, c_out * h.to(x.dtype), out=out)");
+        code.AppendLine($"    torch.add(c_skip * x, c_out * {names[description.Output]}.to(x.dtype), out=out)");
         return code.ToString();
     }
 }
