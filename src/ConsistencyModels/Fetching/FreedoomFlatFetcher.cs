@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.RegularExpressions;
+using ConsistencyModels.Data;
 
-namespace ConsistencyModels.Data;
+namespace ConsistencyModels.Fetching;
 
 /// <summary>
 /// A permissively licensed texture set: the floor and ceiling textures ("flats") of Freedoom, from the Debian package

@@ -1,8 +1,10 @@
 using System.Buffers.Binary;
 using System.Text;
 using ConsistencyModels.Data;
+using ConsistencyModels.Fetching;
+using ConsistencyModels.Imaging;
 
-namespace ConsistencyModels.Tests.Data;
+namespace ConsistencyModels.Tests.Fetching;
 
 /// <summary>The Freedoom flat extractor on WADs built here (exact pixels through the palette) and on broken ones.</summary>
 public class FreedoomFlatTests
