@@ -72,8 +72,10 @@ internal static class TrainingRuns
     /// only reads the weights, and the process ends without waiting for it). The trainer's clock is paused meanwhile.
     /// </summary>
     /// <returns>The grid still running when it was abandoned, else null.</returns>
-    internal static Task? WriteGrid(Action<long> writeGrid, long step, IProgressReporter progress, CancellationToken cancellation)
+    internal static Task? WriteGrid(Action<long> writeGrid, long step, IProgressReporter progress, CancellationToken cancellation,
+        TimeSpan? every = null)
     {
+        var tick = every ?? TimeSpan.FromSeconds(5); // a long grid says it is still at work
         if (cancellation.IsCancellationRequested) return null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         progress.Info($"step {step}: making the sample grid...");
@@ -81,7 +83,8 @@ internal static class TrainingRuns
         var grid = Task.Factory.StartNew(() => writeGrid(step), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
-            grid.Wait(cancellation);
+            while (!grid.Wait(tick, cancellation))
+                progress.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {step}: sample grid, {clock.Elapsed.TotalSeconds:F0} s so far..."));
         }
         catch (OperationCanceledException)
         {

@@ -61,6 +61,12 @@ public class ResumeLogTests : SingleThreadFixture
         Assert.That(TrainingRuns.WriteGrid(_ => { }, 60, progress, CancellationToken.None), Is.Null);
         Assert.That(progress.Lines[1], Does.StartWith("step 60: sample grid written in "));
         Assert.Throws<IOException>(() => TrainingRuns.WriteGrid(_ => throw new IOException("disk full"), 70, progress, CancellationToken.None));
+
+        // A long grid says it is still at work.
+        progress.Lines.Clear();
+        TrainingRuns.WriteGrid(_ => Thread.Sleep(450), 80, progress, CancellationToken.None, every: TimeSpan.FromMilliseconds(100));
+        Assert.That(progress.Lines.Count(l => l.StartsWith("step 80: sample grid, ") && l.EndsWith(" s so far...")), Is.GreaterThanOrEqualTo(2));
+        Assert.That(progress.Lines[^1], Does.StartWith("step 80: sample grid written in "));
     }
 
     private sealed class RecordingProgress : IProgressReporter
