@@ -128,7 +128,7 @@ public sealed partial class TextureGenerator : ITextureSource
         try
         {
             if (model.Metadata.Sampling == SamplingKind.Ode)
-                throw new ModelFormatException($"{name ?? "model"}: is a diffusion {model.Kind.ToString().ToLowerInvariant()} (method '{EnumNames.Of(model.Metadata.Method)}') that needs tens of steps; "
+                throw new ModelFormatException($"{name ?? "model"}: is a diffusion {EnumNames.Of(model.Kind)} (method '{EnumNames.Of(model.Metadata.Method)}') that needs tens of steps; "
                     + "the texture generator serves models made for 1–2 steps: a consistency model (cm distill --method cd, direct-cd, ct, ict) "
                     + "or a few-step denoiser (cm distill --method rectified or progressive).");
             loaded = model;

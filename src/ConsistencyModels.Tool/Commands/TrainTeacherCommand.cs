@@ -1,3 +1,4 @@
+using ConsistencyModels.Naming;
 using ConsistencyModels.Data;
 using ConsistencyModels.Distributed;
 using ConsistencyModels.IO;
@@ -52,7 +53,7 @@ public static class TrainTeacherCommand
         };
         using var objective = new TeacherObjective(net, ema, new EdmLoss(), options.Ema);
         var trainerOptions = options.Run.ToTrainer(options.Iters, options.Lr, options.Warmup ?? Math.Min(1000, options.Iters / 10));
-        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {options.Config.ToString().ToLowerInvariant()} network " +
+        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {EnumNames.Of(options.Config)} network " +
                       $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, "train-teacher", trainerOptions, objective, batches, metadata,
             step => SampleGrids.Write(ema, metadata, SamplerKind.Heun, 18, 16, options.Crop * 2, options.Run.Seed, run.SampleGridPath(step)),
