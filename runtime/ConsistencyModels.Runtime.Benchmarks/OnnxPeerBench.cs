@@ -35,8 +35,7 @@ internal static class OnnxPeerBench
         };
         Console.WriteLine($"load average at start: {results["loadAverageStart"]}; {Environment.ProcessorCount} cores; OMP_WAIT_POLICY={results["ompWaitPolicy"]}");
 
-        using var stream = typeof(TextureGenerator).Assembly.GetManifestResourceStream(TextureGenerator.DefaultModelResource)
-            ?? throw new InvalidOperationException("this build has no default model");
+        using var stream = TextureGenerator.OpenDefaultModel();
         using var loaded = ModelFile.Load(stream, "default model", CPU);
         var onnx = ModelExport.Build(loaded).Bytes;
         using var torchFp32 = new TextureGenerator(loaded, ownsModel: false, "default", NetworkPrecision.Float32);

@@ -79,11 +79,10 @@ public sealed class OnnxTextureSource : ITextureSource
         new(ModelExport.Build(path).Bytes, Path.GetFileName(path), threads);
 
     /// <summary>The runtime's embedded default model, exported in memory.</summary>
-    /// <exception cref="FileNotFoundException">This build of the runtime does not embed it.</exception>
+    /// <exception cref="FileNotFoundException">The app does not reference ConsistencyModels.DefaultModel.</exception>
     public static OnnxTextureSource LoadDefault(int threads = 1)
     {
-        using var stream = typeof(TextureGenerator).Assembly.GetManifestResourceStream(TextureGenerator.DefaultModelResource)
-            ?? throw new FileNotFoundException($"the default model is not embedded in this build ({TextureGenerator.DefaultModelResource}).");
+        using var stream = TextureGenerator.OpenDefaultModel(); // the ConsistencyModels.DefaultModel package (GPL-3+ weights)
         using var model = ModelFile.Load(stream, "default model", CPU);
         return new OnnxTextureSource(ModelExport.Build(model).Bytes, "default model", threads);
     }

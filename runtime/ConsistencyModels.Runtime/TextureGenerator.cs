@@ -61,10 +61,15 @@ namespace ConsistencyModels.Runtime;
 /// preallocated output: 0 bytes of managed garbage per evaluation instead of ≈ 44 KB, and no per-op TorchSharp overhead.
 /// </para>
 /// </summary>
-public sealed class TextureGenerator : ITextureSource
+public sealed partial class TextureGenerator : ITextureSource
 {
-    /// <summary>Name of the embedded default model resource.</summary>
+    /// <summary>Name of the default model's resource in the <see cref="DefaultModelAssemblyName"/> assembly.</summary>
     public const string DefaultModelResource = "models/default.safetensors";
+
+    /// <summary>The assembly (and package) that embeds the default model: a package of its own, because its weights are
+    /// GPL-3.0-or-later (trained on GIMP's patterns) while this package is MIT. Reference it to use
+    /// <see cref="LoadDefault"/>.</summary>
+    public const string DefaultModelAssemblyName = "ConsistencyModels.DefaultModel";
 
     private const int CachedSeeds = 3;
     private readonly LoadedModel loaded;
@@ -123,7 +128,7 @@ public sealed class TextureGenerator : ITextureSource
         try
         {
             if (model.Metadata.Sampling == SamplingKind.Ode)
-                throw new ModelFormatException($"{name ?? "model"}: is a diffusion {model.Kind.ToString().ToLowerInvariant()} (method '{EnumNames.Of(model.Metadata.Method)}') that needs tens of steps; "
+                throw new ModelFormatException($"{name ?? "model"}: is a diffusion {EnumNames.Of(model.Kind)} (method '{EnumNames.Of(model.Metadata.Method)}') that needs tens of steps; "
                     + "the texture generator serves models made for 1–2 steps: a consistency model (cm distill --method cd, direct-cd, ct, ict) "
                     + "or a few-step denoiser (cm distill --method rectified or progressive).");
             loaded = model;
@@ -185,23 +190,57 @@ public sealed class TextureGenerator : ITextureSource
         }
     }
 
-    /// <summary>CUDA when a CUDA device is available, else the CPU.</summary>
-    public static Device DefaultDevice => cuda.is_available() ? CUDA : CPU;
+    /// <summary>CUDA when a CUDA device is available, else the CPU. Loads TorchSharp's native backend first
+    /// (<see cref="NativeBackend.EnsureLoaded"/>), so a missing or unloadable backend is one clear message.</summary>
+    /// <exception cref="TorchBackendException">The backend cannot be loaded (no backend package, GLIBCXX, ...).</exception>
+    public static Device DefaultDevice
+    {
+        get
+        {
+            NativeBackend.EnsureLoaded();
+            return cuda.is_available() ? CUDA : CPU;
+        }
+    }
 
-    /// <summary>Whether this build embeds the default model (<see cref="DefaultModelResource"/>).</summary>
-    public static bool HasDefaultModel =>
-        typeof(TextureGenerator).Assembly.GetManifestResourceInfo(DefaultModelResource) is not null;
+    /// <summary>Whether the app carries the default model (it references the <see cref="DefaultModelAssemblyName"/>
+    /// package or project, and that build embeds <see cref="DefaultModelResource"/>).</summary>
+    public static bool HasDefaultModel => DefaultModelAssembly()?.GetManifestResourceInfo(DefaultModelResource) is not null;
 
-    /// <summary>Loads the default model embedded in this assembly.</summary>
-    /// <exception cref="FileNotFoundException">This build does not embed the default model.</exception>
+    /// <summary>Loads the default model from the <see cref="DefaultModelAssemblyName"/> package (GPL-3.0-or-later weights).</summary>
+    /// <exception cref="FileNotFoundException">The app does not reference that package, or its build embeds no model.</exception>
     public static TextureGenerator LoadDefault(Device? device = null, NetworkPrecision precision = NetworkPrecision.Auto, bool compile = true)
     {
-        using var stream = typeof(TextureGenerator).Assembly.GetManifestResourceStream(DefaultModelResource)
+        using var stream = OpenDefaultModel();
+        return new TextureGenerator(stream, "default model", device, precision, compile);
+    }
+
+    /// <summary>The default model file's bytes (safetensors) from the <see cref="DefaultModelAssemblyName"/> package, for
+    /// other backends (the ONNX Runtime source); the caller disposes the stream.</summary>
+    /// <exception cref="FileNotFoundException">The app does not reference that package, or its build embeds no model.</exception>
+    public static Stream OpenDefaultModel()
+    {
+        var assembly = DefaultModelAssembly() ?? throw new FileNotFoundException(
+            $"The default model is not part of this app: add <PackageReference Include=\"{DefaultModelAssemblyName}\" /> "
+            + $"(its weights are GPL-3.0-or-later, see its MODEL-LICENSE.md), or pass your own model file to new TextureGenerator(path).",
+            DefaultModelAssemblyName + ".dll");
+        return assembly.GetManifestResourceStream(DefaultModelResource)
             ?? throw new FileNotFoundException(
-                $"The default model is not embedded in this build of {typeof(TextureGenerator).Assembly.GetName().Name} "
+                $"The default model is not embedded in this build of {DefaultModelAssemblyName} "
                 + $"(resource '{DefaultModelResource}' missing): train it with the cm tool into runtime/models/default.safetensors and rebuild, or pass a model file.",
                 DefaultModelResource);
-        return new TextureGenerator(stream, "default model", device, precision, compile);
+    }
+
+    // The default model's assembly when the app carries it (loaded by name: this package does not depend on it).
+    private static Assembly? DefaultModelAssembly()
+    {
+        try
+        {
+            return Assembly.Load(new AssemblyName(DefaultModelAssemblyName));
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return null;
+        }
     }
 
     /// <inheritdoc />
@@ -249,9 +288,11 @@ public sealed class TextureGenerator : ITextureSource
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The request is invalid (steps, class, size not a multiple of
     /// <see cref="SizeMultiple"/>) or the destination is too small.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is generating with this generator right now.</exception>
     public void Generate(in TextureRequest request, Span<float> destination)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        using var use = EnterExclusive(nameof(Generate));
         Validate(request, destination.Length);
         PrepareNoise(request);
         // The module path's temporaries belong to a per-frame scope, under no_grad. The compiled path needs neither
@@ -266,7 +307,7 @@ public sealed class TextureGenerator : ITextureSource
     /// libtorch's intra-op thread count for this generator's CPU work: null (the default) tunes it per texture size
     /// (<see cref="ThreadCountTuner"/>: the first frames of a new size try 1, 2, … up to the thread count libtorch had
     /// when the generator was made, then keep the fastest); a number fixes it. Ignored on CUDA.
-    /// The count is set on the thread that calls <see cref="Generate"/> (libtorch's OpenMP count is per calling
+    /// The count is set on the thread that calls <see cref="Generate(in TextureRequest, Span{float})"/> (libtorch's OpenMP count is per calling
     /// thread; threads created afterwards start with the last value set).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to less than 1.</exception>
@@ -377,12 +418,13 @@ public sealed class TextureGenerator : ITextureSource
     }
 
     // Turns the first evaluation's output D₀ into the second evaluation's input a·x₀ + b·D₀ + c·z′, in place
-    // (the plan's transition; inputSecond already holds c·z′). Terms with weight 1 or 0 are skipped.
-    private void SecondInput(Tensor denoised)
+    // (the plan's transition; inputSecond already holds c·z′). Terms with weight 1 or 0 are skipped. A batch passes
+    // its own x₀ and c·z′ tensors.
+    private void SecondInput(Tensor denoised, Tensor? first = null, Tensor? second = null)
     {
         if (scalesDenoised) denoised.mul_(denoisedWeight);
-        if (addsInput) denoised.add_(inputFirst!, inputWeight);
-        if (renoises) denoised.add_(inputSecond!, plusOne);
+        if (addsInput) denoised.add_(first ?? inputFirst!, inputWeight);
+        if (renoises) denoised.add_(second ?? inputSecond!, plusOne);
     }
 
     /// <summary>Stage 3 (runtime only): clamps <paramref name="result"/> to [−1, 1] in place and copies it into
@@ -453,6 +495,7 @@ public sealed class TextureGenerator : ITextureSource
         if (disposed) return;
         disposed = true;
         FreeBuffers();
+        FreeBatchBuffers();
         foreach (var l in labels) l?.Dispose();
         foreach (var t in firstSigma) t.Dispose();
         secondSigma.Dispose();

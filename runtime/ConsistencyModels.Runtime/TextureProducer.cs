@@ -7,7 +7,10 @@ namespace ConsistencyModels.Runtime;
 /// <see cref="TripleBuffer{T}"/> of <see cref="TextureFrame"/>s, so the render thread never waits on
 /// generation. Generates when the request changes, continuously while <see cref="Animate"/> is on
 /// (capped at <see cref="MaxFramesPerSecond"/>). The source is used only on the producer thread; the
-/// caller keeps ownership of it and disposes it after this producer.
+/// caller keeps ownership of it and disposes it after this producer. One source feeds at most one live producer
+/// (a second one on the same source throws: they would share its buffers). A failure of the source stops the
+/// producer and is raised to the caller: the <see cref="Failed"/> event (on the producer thread) and a faulted
+/// <see cref="Completion"/>, besides the <see cref="Error"/> property.
 /// </summary>
 public sealed class TextureProducer : IDisposable
 {
@@ -22,6 +25,8 @@ public sealed class TextureProducer : IDisposable
     private volatile bool stopping;
     private long sequence;
     private double animationTime;
+    private readonly TaskCompletionSource completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ITextureSource, TextureProducer> Owners = new();
 
     /// <summary>Creates and starts the producer thread; the first frame is generated right away.</summary>
     /// <param name="source">The texture source (used only on the producer thread from now on).</param>
@@ -31,6 +36,14 @@ public sealed class TextureProducer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         initial.Validate(source.ClassNames.Count);
+        lock (Owners)
+        {
+            if (Owners.TryGetValue(source, out var owner) && !owner.stopping && owner.Error is null)
+                throw new InvalidOperationException(
+                    $"{source.Description} already feeds another TextureProducer: a source generates on one thread at a time "
+                    + "and its buffers are shared between calls. Make one generator per producer, or dispose the first producer.");
+            Owners.AddOrUpdate(source, this);
+        }
         this.source = source;
         request = initial;
         this.animate = animate;
@@ -52,6 +65,14 @@ public sealed class TextureProducer : IDisposable
 
     /// <summary>The first exception the source threw (the producer stops generating after it), or null.</summary>
     public Exception? Error { get; private set; }
+
+    /// <summary>Raised on the producer thread when the source throws; the producer stops generating after it.
+    /// A handler that throws is ignored (the error stays in <see cref="Error"/> and <see cref="Completion"/>).</summary>
+    public event EventHandler<TextureProducerFailedEventArgs>? Failed;
+
+    /// <summary>Completes when the producer stops: faulted with the source's exception when it failed, successfully
+    /// on <see cref="Dispose"/>. <c>await producer.Completion</c> rethrows the failure in the caller.</summary>
+    public Task Completion => completion.Task;
 
     /// <summary>The current request (any thread). Setting it schedules a new texture; while animating its phase is replaced by the animation clock.</summary>
     public TextureRequest Request
@@ -111,6 +132,15 @@ public sealed class TextureProducer : IDisposable
             catch (Exception e)
             {
                 Error = e;
+                try
+                {
+                    Failed?.Invoke(this, new TextureProducerFailedEventArgs(e, current));
+                }
+                catch
+                {
+                    // A handler's own failure must not hide the source's error (kept in Error and Completion).
+                }
+                completion.TrySetException(e);
                 return;
             }
             frame.GenerateMilliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -134,5 +164,18 @@ public sealed class TextureProducer : IDisposable
         wake.Set();
         thread.Join();
         wake.Dispose();
+        lock (Owners)
+            if (Owners.TryGetValue(source, out var owner) && ReferenceEquals(owner, this)) Owners.Remove(source);
+        completion.TrySetResult();
     }
+}
+
+/// <summary>The failure of a <see cref="TextureProducer"/>'s source: the exception and the request it was serving.</summary>
+public sealed class TextureProducerFailedEventArgs(Exception error, TextureRequest request) : EventArgs
+{
+    /// <summary>What the source threw.</summary>
+    public Exception Error { get; } = error;
+
+    /// <summary>The request being generated when it threw.</summary>
+    public TextureRequest Request { get; } = request;
 }

@@ -70,6 +70,7 @@ internal static class Cli
         Bind(sample.Command, settings, stdout, r => sample.Bind(r), (o, p) => h.Sample(o, p, token));
         Bind(eval.Command, settings, stdout, r => eval.Bind(r), (o, p) => h.Eval(o, p, token));
         Bind(dataFetch.GimpPatterns, settings, stdout, r => dataFetch.Bind(r), (o, p) => h.DataFetch(o, p, token));
+        Bind(dataFetch.FreedoomFlats, settings, stdout, r => dataFetch.BindFreedoom(r), (o, p) => h.DataFetch(o, p, token));
         Bind(bench.Command, settings, stdout, r => bench.Bind(r), (o, p) => h.Bench(o, p, token));
         Bind(trainClassifier.Command, settings, stdout, r => trainClassifier.Bind(r), (o, p) => h.TrainClassifier(o, p, token));
         Bind(export.Command, settings, stdout, r => export.Bind(r), (o, p) => h.Export(o, p, token));

@@ -237,7 +237,7 @@ public class TextureGeneratorTests
         else
         {
             var e = Assert.Throws<FileNotFoundException>(() => TextureGenerator.LoadDefault(CPU));
-            Assert.That(e!.Message, Does.Contain("default model").And.Contain(TextureGenerator.DefaultModelResource));
+            Assert.That(e!.Message, Does.Contain("default model").And.Contain(TextureGenerator.DefaultModelAssemblyName));
         }
     }
 

@@ -19,6 +19,9 @@ internal sealed class DataFetchCli
         AllowMultipleArgumentsPerToken = true,
     };
     private readonly Option<bool> all = OptionKit.Flag("--all", "Keep every category (including Wood and Legacy).");
+    private readonly Option<string> freedoomOutput = OptionKit.Path("--out", "DIR",
+        "Folder for the textures (one subfolder per family).", Path.Combine("data", "freedoom-flats"));
+    private readonly Option<bool> freedoomForce = OptionKit.Flag("--force", "Write into a non-empty --out folder (files of the same name are replaced).");
     private readonly Option<bool> force = OptionKit.Flag("--force", "Replace the patterns in a non-empty --out folder: the .pat files of each fetched category are deleted (and named) first; other files are kept.");
 
     public DataFetchCli()
@@ -29,7 +32,12 @@ internal sealed class DataFetchCli
         GimpPatterns.Add(categories);
         GimpPatterns.Add(all);
         GimpPatterns.Add(force);
-        var fetch = new Command("fetch", "Download a training data set.") { GimpPatterns };
+        FreedoomFlats = new Command("freedoom-flats",
+            "Freedoom's 229 seamless 64x64 colour floor/ceiling textures (BSD-3-Clause) from Debian's freedoom package, as PNGs in one folder per family; "
+            + "a model trained only on them can ship in a game under BSD terms (keep COPYRIGHT-freedoom.txt with it).");
+        FreedoomFlats.Add(freedoomOutput);
+        FreedoomFlats.Add(freedoomForce);
+        var fetch = new Command("fetch", "Download a training data set.") { GimpPatterns, FreedoomFlats };
         Command = new Command("data", "Training data helpers.") { fetch };
     }
 
@@ -38,6 +46,12 @@ internal sealed class DataFetchCli
 
     /// <summary>The <c>gimp-patterns</c> leaf command that runs.</summary>
     public Command GimpPatterns { get; }
+
+    /// <summary>The <c>freedoom-flats</c> leaf command that runs.</summary>
+    public Command FreedoomFlats { get; }
+
+    public DataFetchOptions BindFreedoom(ParseResult result) =>
+        new(result.GetValue(freedoomOutput)!, [], result.GetValue(freedoomForce), DataFetchSource.FreedoomFlats);
 
     public DataFetchOptions Bind(ParseResult result)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ConsistencyModels.Networks;
 using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Sampling;
 
@@ -9,7 +10,11 @@ internal sealed class SampleCli
 {
     private readonly Option<string> model = OptionKit.RequiredPath("--model", "FILE",
         "Model to sample from: a teacher (cm train-teacher) or a consistency model (cm distill), .safetensors.");
-    private readonly Option<string> output = OptionKit.RequiredPath("--out", "FILE", "Output PNG grid.");
+    private readonly Option<string> output = OptionKit.RequiredPath("--out", "FILE|DIR/",
+        "Output: a PNG grid (FILE.png, for looking), or a folder (DIR/, with the trailing slash) that gets one PNG per texture (for using: sample-0000-<class>.png, ...).");
+    private readonly Option<NetworkPrecision?> precision = OptionKit.Choice<NetworkPrecision>("--precision",
+        "Number format of the network while sampling: fp32 (default, as trained) or bf16 (as the runtime runs on CPUs with native bf16).",
+        allowed: [NetworkPrecision.Float32, NetworkPrecision.BFloat16]);
     private readonly Option<int?> steps = OptionKit.OptionalInt("--steps",
         "Sampling steps (not training iterations). Default: the model's own (consistency model: its stored tau list, 1-2 steps; teacher: 18 Heun steps = 35 NFE).", "K");
     private readonly Option<SamplerKind?> sampler = OptionKit.Choice<SamplerKind>("--sampler",
@@ -36,6 +41,7 @@ internal sealed class SampleCli
         Command.Add(seed);
         Command.Add(tile);
         Command.Add(device);
+        Command.Add(precision);
     }
 
     public Command Command { get; }
@@ -43,7 +49,7 @@ internal sealed class SampleCli
     public SampleOptions Bind(ParseResult result)
     {
         string outPath = result.GetValue(output)!;
-        Check.PngFile("--out", outPath);
+        if (!outPath.EndsWith('/') && !outPath.EndsWith(Path.DirectorySeparatorChar)) Check.PngFile("--out", outPath);
         return new SampleOptions(
             Model: result.GetValue(model)!,
             Out: outPath,
@@ -54,6 +60,7 @@ internal sealed class SampleCli
             Class: result.GetValue(classOption),
             Seed: result.GetValue(seed),
             Tile: result.GetValue(tile),
-            Device: result.GetValue(device) ?? ComputeDevice.Cpu);
+            Device: result.GetValue(device) ?? ComputeDevice.Cpu,
+            Precision: result.GetValue(precision) ?? NetworkPrecision.Float32);
     }
 }

@@ -23,6 +23,12 @@ internal sealed class StopSignals : IDisposable
     public static readonly TimeSpan LongestStepWait = TimeSpan.FromSeconds(30);
 
     private static long stepTicks;
+    private static string? savedNote;
+
+    /// <summary>A command that has saved what a stop must keep (training: the checkpoint of the stop step) says so here;
+    /// if it then does not return in time (it waits for work it abandoned), the watchdog ends the process with this
+    /// line instead of an error.</summary>
+    public static void NoteSaved(string line) => Volatile.Write(ref savedNote, line);
 
     private readonly CancellationTokenSource cancellation;
     private readonly TextWriter stderr;
@@ -95,6 +101,7 @@ internal sealed class StopSignals : IDisposable
             return;
         }
         ErrorReport.CancelledBy = name;
+        Progress.SpectreProgressReporter.StopLiveBars(); // else the bar's next redraw overwrites the notice
         Say($"{name}: stopping (training saves a checkpoint after the current step; {name} again ends at once)...");
         var watchdog = new Thread(() => EndAfterGrace(name)) { IsBackground = true, Name = "cm stop watchdog" };
         watchdog.Start();
@@ -112,6 +119,12 @@ internal sealed class StopSignals : IDisposable
             Thread.Sleep(TimeSpan.FromMilliseconds(200)); // let the command report what it saved
         }
         if (!ClaimExit()) return; // the command stopped by itself and is ending the process
+        if (Volatile.Read(ref savedNote) is { } saved)
+        {
+            Say($"{name}: stopped; {saved}");
+            ImmediateExit.Now(ExitCodes.Cancelled);
+            return;
+        }
         Say(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"error: stopped by {name} (the command did not stop by itself within {wait.TotalSeconds:0.##} s)"));
         ImmediateExit.Now(ExitCodes.Cancelled);

@@ -19,6 +19,7 @@ public static class DataFetchCommand
     /// <returns>The exit code.</returns>
     public static int Run(DataFetchOptions options, IProgressReporter progress, CancellationToken cancellation)
     {
+        if (options.Source == DataFetchSource.FreedoomFlats) return RunFreedoom(options, progress);
         if (Directory.Exists(options.Out) && Directory.EnumerateFileSystemEntries(options.Out).Any() && !options.Force)
             throw new CmException($"--out {options.Out}: folder is not empty; pass --force to replace its patterns");
         string staging = Path.Combine(Path.GetTempPath(), "cm-fetch-" + Guid.NewGuid().ToString("N"));
@@ -69,6 +70,29 @@ public static class DataFetchCommand
             try { if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); }
             catch (IOException) { /* a leftover temporary folder is harmless */ }
         }
+    }
+
+    // cm data fetch freedoom-flats: the flats straight into --out (one folder per family) with Freedoom's notice.
+    private static int RunFreedoom(DataFetchOptions options, IProgressReporter progress)
+    {
+        if (Directory.Exists(options.Out) && Directory.EnumerateFileSystemEntries(options.Out).Any() && !options.Force)
+            throw new CmException($"--out {options.Out}: folder is not empty; pass --force to write into it");
+        IReadOnlyDictionary<string, int> counts;
+        try
+        {
+            counts = FreedoomFlatFetcher.Fetch(options.Out, progress.Info);
+        }
+        catch (DataException e)
+        {
+            throw new CmException($"data fetch freedoom-flats: {e.Message}", e) { ExitCode = ExitCodes.Failure };
+        }
+        var table = new ResultTable("family", "flats");
+        foreach (var (family, n) in counts) table.AddRow(family, n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        table.AddRow("total", counts.Values.Sum().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        table.Write(progress);
+        progress.Info($"wrote {counts.Values.Sum()} flats in {counts.Count} families to {options.Out} (BSD-3-Clause, from Debian's {FreedoomFlatFetcher.PackageName}; "
+            + $"keep {FreedoomFlatFetcher.NoticeFile} with anything made from them)");
+        return ExitCodes.Ok;
     }
 
     /// <summary>

@@ -69,7 +69,7 @@ public static class DistillCommand
         {
             throw new CmException($"--crop {crop} does not fit the network: expected a multiple of {config.DownsamplingFactor}");
         }
-        MemoryBudget.Check("--crop", crop, settings.Batch, config, heldImages: 2 * (options.Pairs ?? 0));
+        MemoryBudget.Check("--crop", crop, settings.Batch, config, heldImages: options.Pairs is int pairCount ? 2 * pairCount : 0);
         if (dataset is not null && teacher is not null && config.ClassCount > 0 && dataset.ClassNames.Count != config.ClassCount)
             throw new CmException($"--data {options.Data}: has {dataset.ClassNames.Count} classes, the teacher was trained on {config.ClassCount}; use the teacher's data")
             { ExitCode = ExitCodes.Failure };
@@ -191,18 +191,16 @@ public static class DistillCommand
         int crop = (int)realImages.shape[^1];
         var swd = new SwdOptions { PatchesPerImage = 64, Directions = 256 };
         var sampler = SamplingPlan.DefaultSampler(metadata);
+        var result = MultistepTauSearch.FindTwoStepTau(tau =>
         {
-            var result = MultistepTauSearch.FindTwoStepTau(tau =>
-            {
-                using var scope = NewDisposeScope();
-                var m = metadata with { MultistepTaus = [tau] };
-                var samples = ModelSampler.Generate(model, m, sampler, 2, count, crop, crop, labels, seed);
-                return SlicedWasserstein.Compute(samples.cpu(), realImages, swd).PerSet.Mean; // the per-set SWD, as when v1 was made
-            }, SamplingPlan.TauGridPoints, metadata.SigmaMin, metadata.SigmaMax, metadata.Rho);
-            progress.Info($"2-step σ search ({EnumNames.Of(sampler)}): index {result.Index} of {SamplingPlan.TauGridPoints}, σ = {result.Tau:G4} "
-                + $"(SWD {result.Metric:F2}, {result.Evaluations} evaluations)");
-            return result.Tau;
-        }
+            using var scope = NewDisposeScope();
+            var m = metadata with { MultistepTaus = [tau] };
+            var samples = ModelSampler.Generate(model, m, sampler, 2, count, crop, crop, labels, seed);
+            return SlicedWasserstein.Compute(samples.cpu(), realImages, swd).PerSet.Mean; // the per-set SWD, as when v1 was made
+        }, SamplingPlan.TauGridPoints, metadata.SigmaMin, metadata.SigmaMax, metadata.Rho);
+        progress.Info($"2-step σ search ({EnumNames.Of(sampler)}): index {result.Index} of {SamplingPlan.TauGridPoints}, σ = {result.Tau:G4} "
+            + $"(SWD {result.Metric:F2}, {result.Evaluations} evaluations)");
+        return result.Tau;
     }
 
     private static RectifiedPairs LoadOrMakePairs(RunDirectory run, LoadedModel teacher, DistillOptions options, int crop, int classCount, IProgressReporter progress, bool write)

@@ -9,7 +9,8 @@ internal static class Presets
     public static UNetConfig For(NetworkPreset preset) => preset switch
     {
         NetworkPreset.Tiny => UNetConfig.Tiny,
+        NetworkPreset.Small => UNetConfig.Small,
         NetworkPreset.Base => UNetConfig.Base,
-        _ => UNetConfig.Small,
+        _ => throw new ArgumentOutOfRangeException(nameof(preset), preset, "unknown network preset"),
     };
 }

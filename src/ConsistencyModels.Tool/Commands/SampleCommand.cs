@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ConsistencyModels.Data;
 using ConsistencyModels.IO;
+using ConsistencyModels.Networks;
 using ConsistencyModels.Sampling;
 using ConsistencyModels.Tool.Options;
 using ConsistencyModels.Tool.Progress;
@@ -10,7 +11,7 @@ using TorchSharp;
 
 namespace ConsistencyModels.Tool.Commands;
 
-/// <summary><c>cm sample</c>: writes a PNG grid of samples from a model.</summary>
+/// <summary><c>cm sample</c>: writes a PNG grid of samples from a model, or with <c>--out DIR/</c> one PNG per texture.</summary>
 public static class SampleCommand
 {
     /// <summary>Samples generated per network call, so large --count values do not exhaust memory.</summary>
@@ -24,9 +25,12 @@ public static class SampleCommand
     public static int Run(SampleOptions options, IProgressReporter progress, CancellationToken cancellation)
     {
         InputChecks.RequireFile("--model", options.Model, "a .safetensors model written by cm");
-        InputChecks.RequireParentFolder("--out", options.Out);
+        if (options.OutIsFolder) Directory.CreateDirectory(options.Out);
+        else InputChecks.RequireParentFolder("--out", options.Out);
         var device = ToolDevice.Resolve(options.Device);
         using var loaded = ModelFile.Load(options.Model, device);
+        if (options.Precision == NetworkPrecision.BFloat16)
+            loaded.Model.to(NetworkPrecisions.ScalarType(NetworkPrecision.BFloat16));
         var metadata = loaded.Metadata;
         var choice = SamplingChoice.Resolve(options.Model, metadata, options.Sampler, options.Steps);
         ModelChecks.Size("--size", options.Size, options.Model, metadata.Config);
@@ -48,11 +52,44 @@ public static class SampleCommand
 
         var names = labelIds is null ? null : ClassChoice.Names(metadata);
         var cellLabels = names is null ? null : labelIds!.Select(i => names[(int)i]).ToArray();
+        if (options.OutIsFolder)
+        {
+            var files = WriteFiles(samples, options.Tile, cellLabels, options.Out);
+            progress.Info(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {files.Count} PNGs of {options.Size}×{options.Size}{(options.Tile ? " tiled 2×2" : "")} to {options.Out} ({files[0]} ... {files[^1]}); " +
+                $"{choice.Nfe} NFE per sample, {seconds:F2} s ({1000 * seconds / options.Count:F1} ms per sample)"));
+            return ExitCodes.Ok;
+        }
         var (width, height, columns) = WriteGrid(samples, options.Tile, cellLabels, options.Out);
         progress.Info(string.Create(CultureInfo.InvariantCulture,
             $"wrote {options.Out}: {options.Count} samples of {options.Size}×{options.Size}{(options.Tile ? " tiled 2×2" : "")}, " +
             $"{columns} columns, {width}×{height} px; {choice.Nfe} NFE per sample, {seconds:F2} s ({1000 * seconds / options.Count:F1} ms per sample)"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Writes each of <paramref name="samples"/> [N, 3, H, W] as its own PNG in <paramref name="folder"/>:
+    /// <c>sample-0000[-class].png</c> (the class name made file-safe); returns the file names in order.</summary>
+    internal static IReadOnlyList<string> WriteFiles(torch.Tensor samples, bool tile, IReadOnlyList<string>? labels, string folder)
+    {
+        var names = new List<string>();
+        long n = samples.shape[0];
+        for (long i = 0; i < n; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var image = samples[i];
+            if (tile) image = ImageIO.Tile(image);
+            string suffix = labels is null ? "" : "-" + FileSafe(labels[(int)i]);
+            string name = string.Create(CultureInfo.InvariantCulture, $"sample-{i:D4}{suffix}.png");
+            ImageIO.SavePng(image, Path.Combine(folder, name));
+            names.Add(name);
+        }
+        return names;
+    }
+
+    private static string FileSafe(string name)
+    {
+        var chars = name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray();
+        return new string(chars).Trim('_');
     }
 
     /// <summary>

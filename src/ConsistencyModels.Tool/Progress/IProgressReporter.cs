@@ -22,6 +22,10 @@ public interface IProgressReporter : IDisposable
     /// <param name="message">The line (plain text, not markup).</param>
     void Info(string message);
 
+    /// <summary>Work that is not a step of the phase starts (true) or ends (false), e.g. a sample grid during training:
+    /// the shown speed counts step time only. Default: nothing.</summary>
+    void Pause(bool paused) { }
+
     /// <summary>Ends the current phase.</summary>
     /// <param name="summary">Optional line printed after the phase.</param>
     void Finish(string? summary = null);

@@ -20,6 +20,8 @@ public sealed class PlainProgressReporter : IProgressReporter
     private long lastPrintTimestamp;
     private long lastStep;
     private bool active;
+    private TimeSpan paused;          // pauses (sample grids) of this phase, left out of it/s and the ETA
+    private long? pauseStart;
 
     /// <summary>Creates a reporter writing to <paramref name="output"/>.</summary>
     /// <param name="output">Where lines go (stdout).</param>
@@ -42,6 +44,8 @@ public sealed class PlainProgressReporter : IProgressReporter
             this.initial = initial;
             lastStep = initial;
             startTimestamp = lastPrintTimestamp = clock.GetTimestamp();
+            paused = TimeSpan.Zero;
+            pauseStart = null;
             active = true;
             output.WriteLine(initial > 0
                 ? $"{title}  resuming at step {initial}/{total}"
@@ -61,7 +65,7 @@ public sealed class PlainProgressReporter : IProgressReporter
             bool last = step >= total;
             if (!last && clock.GetElapsedTime(lastPrintTimestamp, now) < interval) return;
             lastPrintTimestamp = now;
-            output.WriteLine(Line(step, loss, clock.GetElapsedTime(startTimestamp, now)));
+            output.WriteLine(Line(step, loss, clock.GetElapsedTime(startTimestamp, now) - paused));
             output.Flush();
         }
     }
@@ -91,6 +95,20 @@ public sealed class PlainProgressReporter : IProgressReporter
             }
             if (summary is not null) output.WriteLine(summary);
             output.Flush();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Pause(bool pause)
+    {
+        lock (gate)
+        {
+            if (pause) pauseStart ??= clock.GetTimestamp();
+            else if (pauseStart is long start)
+            {
+                paused += clock.GetElapsedTime(start);
+                pauseStart = null;
+            }
         }
     }
 

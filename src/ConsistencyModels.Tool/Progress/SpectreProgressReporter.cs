@@ -12,11 +12,33 @@ public sealed class SpectreProgressReporter : IProgressReporter
 {
     private const string LossKey = "loss";
     private const string HasLossKey = "has-loss";
+    private const string SpeedKey = "speed";
+    private readonly System.Diagnostics.Stopwatch active = new(); // phase time without pauses (sample grids)
+    private long initialStep;
     private readonly IAnsiConsole console;
     private readonly object gate = new();
     private ProgressTask? task;
     private TaskCompletionSource? done;
     private Task? rendering;
+    private static readonly List<SpectreProgressReporter> Live = [];
+    private static volatile bool suppressed;
+
+    /// <summary>
+    /// Ends every live bar now, leaving the screen to plain lines: called on Ctrl+C before its notice is written, so
+    /// the bar's redraw does not overwrite the notice (Spectre redraws the lines it owns). Later phases print no bar.
+    /// Safe from any thread; waits at most a second for the renderer.
+    /// </summary>
+    public static void StopLiveBars()
+    {
+        suppressed = true;
+        SpectreProgressReporter[] live;
+        lock (Live) live = [.. Live];
+        foreach (var reporter in live)
+        {
+            reporter.done?.TrySetResult();
+            reporter.rendering?.Wait(TimeSpan.FromSeconds(1));
+        }
+    }
 
     /// <summary>Creates a reporter drawing on <paramref name="console"/>.</summary>
     /// <param name="console">The terminal console.</param>
@@ -28,6 +50,11 @@ public sealed class SpectreProgressReporter : IProgressReporter
         lock (gate)
         {
             StopRendering();
+            if (suppressed)
+            {
+                console.WriteLine(title);
+                return;
+            }
             var ready = new TaskCompletionSource<ProgressTask>(TaskCreationOptions.RunContinuationsAsynchronously);
             done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var finished = done.Task;
@@ -43,11 +70,15 @@ public sealed class SpectreProgressReporter : IProgressReporter
             rendering = Task.Run(() => progress.StartAsync(async context =>
             {
                 var t = context.AddTask(Markup.Escape(title), autoStart: true, maxValue: Math.Max(1, total));
+                t.State.Update<double>(SpeedKey, _ => double.NaN);
                 t.Value = initial;
                 ready.SetResult(t);
                 await finished.ConfigureAwait(false);
             }));
             task = ready.Task.GetAwaiter().GetResult();
+            initialStep = initial;
+            active.Restart();
+            lock (Live) if (!Live.Contains(this)) Live.Add(this);
         }
     }
 
@@ -61,7 +92,16 @@ public sealed class SpectreProgressReporter : IProgressReporter
             t.State.Update<double>(LossKey, _ => l);
             t.State.Update<bool>(HasLossKey, _ => true);
         }
+        double seconds = active.Elapsed.TotalSeconds;
+        if (seconds > 0 && step > initialStep) t.State.Update<double>(SpeedKey, _ => (step - initialStep) / seconds);
         t.Value = step;
+    }
+
+    /// <inheritdoc />
+    public void Pause(bool paused)
+    {
+        if (paused) active.Stop();
+        else active.Start();
     }
 
     /// <inheritdoc />
@@ -85,6 +125,7 @@ public sealed class SpectreProgressReporter : IProgressReporter
     public void Dispose()
     {
         lock (gate) StopRendering();
+        lock (Live) Live.Remove(this);
     }
 
     private void StopRendering()
@@ -114,10 +155,10 @@ public sealed class SpectreProgressReporter : IProgressReporter
         }
     }
 
-    /// <summary>"12.3 it/s" from Spectre's sampled speed.</summary>
+    /// <summary>"12.3 it/s": steps of this phase over its time without pauses (a sample grid does not lower it).</summary>
     private sealed class SpeedColumn : ProgressColumn
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Text(task.Speed is double s ? $"{ProgressText.Speed(s)} it/s" : "– it/s");
+            new Text(task.State.Get<double>(SpeedKey) is var s && double.IsFinite(s) && s > 0 ? $"{ProgressText.Speed(s)} it/s" : "– it/s");
     }
 }

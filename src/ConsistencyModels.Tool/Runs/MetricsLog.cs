@@ -37,11 +37,15 @@ public sealed class MetricsLog : IDisposable
     /// <param name="path">The log file.</param>
     /// <param name="resumeStep">The step of the checkpoint the run resumes from.</param>
     /// <param name="clock">Time source for the <c>time</c> field.</param>
-    public static MetricsLog Resume(string path, long resumeStep, TimeProvider? clock = null)
+    /// <param name="logEvery">The run's logging interval: a line at <paramref name="resumeStep"/> that is not on it was
+    /// the closing line of the stopped run (an uninterrupted run has none there) and is dropped too, so the resumed
+    /// log has exactly the uninterrupted run's lines. 0 keeps it.</param>
+    public static MetricsLog Resume(string path, long resumeStep, TimeProvider? clock = null, long logEvery = 0)
     {
         if (File.Exists(path))
         {
-            var kept = File.ReadLines(path).Where(line => line.Length > 0 && StepOf(line, path) <= resumeStep).ToList();
+            bool dropLast = logEvery > 0 && resumeStep % logEvery != 0;
+            var kept = File.ReadLines(path).Where(line => line.Length > 0 && StepOf(line, path) is var s && (s < resumeStep || (s == resumeStep && !dropLast))).ToList();
             string temp = path + ".tmp";
             File.WriteAllLines(temp, kept);
             File.Move(temp, path, overwrite: true);

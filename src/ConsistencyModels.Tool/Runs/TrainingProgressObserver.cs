@@ -26,5 +26,8 @@ internal sealed class TrainingProgressObserver : ITrainingObserver
 
     public void OnCheckpoint(long stepsDone, string path) { }
 
+    /// <summary>Every step: the bar moves with each step (the log keeps its --log-every lines).</summary>
+    public void OnStep(long stepsDone, long total, double loss) => _progress.Report(stepsDone, loss);
+
     public void OnSampleTime(long stepsDone) => _onSample?.Invoke(stepsDone);
 }

@@ -44,16 +44,62 @@ internal static class TrainingRuns
         Action<long> writeGrid, CancellationToken cancellation)
     {
         (string Path, long Step)? resume = run.IsResume ? ResumeSource(run, progress) : null;
+        Task? abandoned = null;
         long start = resume?.Step ?? 0;
-        using var log = !sync.IsPrimary ? null : run.IsResume ? MetricsLog.Resume(run.LogPath, start) : MetricsLog.Create(run.LogPath);
-        ITrainingObserver observer = log is null ? NullTrainingObserver.Instance : new TrainingProgressObserver(progress, log, writeGrid);
+        using var log = !sync.IsPrimary ? null
+            : run.IsResume ? MetricsLog.Resume(run.LogPath, start, logEvery: trainerOptions.LogEvery) : MetricsLog.Create(run.LogPath);
+        ITrainingObserver observer = log is null ? NullTrainingObserver.Instance
+            : new TrainingProgressObserver(progress, log, step => abandoned = WriteGrid(writeGrid, step, progress, cancellation) ?? abandoned);
         var trainer = new Trainer(trainerOptions, objective, batches, run.CheckpointsDirectory,
             new Dictionary<string, string> { [ModelFile.MetadataKey] = metadata.ToJson() }, synchronizer: sync, observer: observer)
         {
             ResumeFrom = resume?.Path,
         };
         progress.Start(title, trainerOptions.Iterations, start);
-        return trainer.Run(run.IsResume, cancellation);
+        long done = trainer.Run(run.IsResume, cancellation);
+        if (abandoned is not null && done < trainerOptions.Iterations)
+            CommandLine.StopSignals.NoteSaved($"checkpoint of step {done} saved in {run.CheckpointsDirectory}; continue with --resume");
+        // The checkpoint is saved: the cm process ends now after Ctrl+C (StopSignals); an in-process caller must not
+        // dispose the networks under a grid that is still reading them.
+        try { abandoned?.Wait(); }
+        catch (AggregateException) { /* the grid was abandoned: its failure no longer matters */ }
+        return done;
+    }
+
+    /// <summary>
+    /// Renders a sample grid on a thread of its own while this thread waits for it or for Ctrl+C, saying when it starts
+    /// and how long it took: a stop takes effect at once (the trainer then saves the step and ends; the abandoned grid
+    /// only reads the weights, and the process ends without waiting for it). The trainer's clock is paused meanwhile.
+    /// </summary>
+    /// <returns>The grid still running when it was abandoned, else null.</returns>
+    internal static Task? WriteGrid(Action<long> writeGrid, long step, IProgressReporter progress, CancellationToken cancellation,
+        TimeSpan? every = null)
+    {
+        var tick = every ?? TimeSpan.FromSeconds(5); // a long grid says it is still at work
+        if (cancellation.IsCancellationRequested) return null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        progress.Info($"step {step}: making the sample grid...");
+        progress.Pause(true);
+        var grid = Task.Factory.StartNew(() => writeGrid(step), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            while (!grid.Wait(tick, cancellation))
+                progress.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {step}: sample grid, {clock.Elapsed.TotalSeconds:F0} s so far..."));
+        }
+        catch (OperationCanceledException)
+        {
+            progress.Pause(false);
+            progress.Info($"step {step}: sample grid abandoned (stopping)");
+            return grid;
+        }
+        catch (AggregateException e) when (e.InnerException is not null)
+        {
+            progress.Pause(false);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+        }
+        progress.Pause(false);
+        progress.Info(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {step}: sample grid written in {clock.Elapsed.TotalSeconds:F1} s"));
+        return null;
     }
 
     /// <summary>The newest valid checkpoint of a resumed run; says which newer ones were skipped and why.</summary>

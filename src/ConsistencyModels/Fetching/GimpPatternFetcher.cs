@@ -86,7 +86,7 @@ public static class GimpPatternFetcher
         return counts;
     }
 
-    private static string FindTool(string name)
+    internal static string FindTool(string name)
     {
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
@@ -98,7 +98,7 @@ public static class GimpPatternFetcher
         throw new DataException($"'{name}' not found on PATH: fetching GIMP patterns needs a Debian/Ubuntu system with apt-get and dpkg (or copy a GIMP patterns folder yourself).", name);
     }
 
-    private static void Run(string tool, string[] args, string workDir)
+    internal static void Run(string tool, string[] args, string workDir)
     {
         var psi = new ProcessStartInfo(tool)
         {

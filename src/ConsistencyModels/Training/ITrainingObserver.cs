@@ -11,6 +11,10 @@ public interface ITrainingObserver
 
     /// <summary>Every <see cref="TrainerOptions.SampleEvery"/> steps and at the end: a chance to render a sample grid.</summary>
     void OnSampleTime(long stepsDone);
+
+    /// <summary>After every step (not only logged ones), with that step's loss: for a progress bar that moves every
+    /// step. Default: nothing.</summary>
+    void OnStep(long stepsDone, long total, double loss) { }
 }
 
 /// <summary>An observer that ignores everything.</summary>

@@ -78,15 +78,20 @@ public sealed class Trainer
                 _sync.BroadcastParameters(module.parameters().Select(p => (Tensor)p).Concat(module.buffers()));
         }
         if (step >= _options.Iterations) return step;
+        // The loss window of the log line in progress, carried by the checkpoint so a resumed run logs the same means.
+        double lossSum = 0;
+        long lossCount = 0;
+        if (resumeFrom is not null) (lossSum, lossCount) = ReadLogWindow(resumeFrom);
 
         using var generator = new Generator(0, torch.CPU);
         int shards = _options.Shards > 0 ? _options.Shards : _sync.WorldSize;
         if (shards % _sync.WorldSize != 0)
             throw new ArgumentException($"the number of batch shards ({shards}) must be a multiple of the number of ranks ({_sync.WorldSize}).");
         trainable.train();
+        // Training time only: checkpoints and sample grids pause it, so it/s (and the stop wait derived from it) is the
+        // speed of training steps.
         var clock = Stopwatch.StartNew();
-        double lossSum = 0;
-        long lossCount = 0, stepsAtLastReport = step;
+        long stepsAtLastReport = step;
         while (step < _options.Iterations)
         {
             using (var scope = NewDisposeScope())
@@ -119,38 +124,84 @@ public sealed class Trainer
                 _objective.AfterOptimizerStep(step);
                 lossSum += lossValue;
                 lossCount++;
+                step++;
+                _observer.OnStep(step, _options.Iterations, lossValue);
             }
-            step++;
 
-            if (step % _options.LogEvery == 0 || step == _options.Iterations)
+            // A log line every LogEvery steps; its window restarts only there, so the last line of a run that ends
+            // (or stops) between them does not change what the resumed run logs next.
+            bool windowEnd = step % _options.LogEvery == 0;
+            if (windowEnd || step == _options.Iterations)
             {
                 double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 _observer.OnProgress(step, _options.Iterations, lossSum / Math.Max(1, lossCount), (step - stepsAtLastReport) / seconds);
-                lossSum = 0;
-                lossCount = 0;
-                stepsAtLastReport = step;
-                clock.Restart();
+                if (windowEnd)
+                {
+                    lossSum = 0;
+                    lossCount = 0;
+                    stepsAtLastReport = step;
+                    clock.Restart();
+                }
             }
             bool cancel = cancellationToken.IsCancellationRequested;
-            if (step % _options.CheckpointEvery == 0 || step == _options.Iterations || cancel)
+            void SaveCheckpoint()
             {
+                clock.Stop();
                 if (_sync.IsPrimary)
                 {
                     string path = Path.Combine(_checkpointDir, TrainingCheckpoint.FileName(step));
-                    TrainingCheckpoint.Save(path, step, _objective.Method, _objective.CheckpointModules, optimizer, _checkpointMetadata);
+                    TrainingCheckpoint.Save(path, step, _objective.Method, _objective.CheckpointModules, optimizer, WithLogWindow(lossSum, lossCount));
                     lastCheckpoint = path;
                     TrainingCheckpoint.Prune(_checkpointDir, KeepCheckpoints);
                     _observer.OnCheckpoint(step, path);
                 }
                 _sync.Barrier();
+                clock.Start();
+            }
+            bool saved = false;
+            if (step % _options.CheckpointEvery == 0 || step == _options.Iterations || cancel)
+            {
+                SaveCheckpoint();
+                saved = true;
             }
             if (_options.SampleEvery > 0 && step % _options.SampleEvery == 0 && step != _options.Iterations && _sync.IsPrimary)
+            {
+                clock.Stop();
                 _observer.OnSampleTime(step);
+                clock.Start();
+                // Stopped while the grid was being made (it gives up at once): save this step and stop, one process only
+                // (with several ranks the others are not waiting here).
+                if (!cancel && cancellationToken.IsCancellationRequested && _sync.WorldSize == 1)
+                {
+                    cancel = true;
+                    if (!saved) SaveCheckpoint();
+                }
+            }
             if (cancel) break;
         }
         trainable.eval();
         if (step == _options.Iterations && _sync.IsPrimary) _observer.OnSampleTime(step);
         return step;
+    }
+
+    private const string LogWindowKey = "cm.log-window";
+
+    // The checkpoint's metadata plus the log window in progress: "sum count", the sum round-tripping exactly.
+    private IReadOnlyDictionary<string, string> WithLogWindow(double lossSum, long lossCount) =>
+        new Dictionary<string, string>(_checkpointMetadata)
+        {
+            [LogWindowKey] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{lossSum:R} {lossCount}"),
+        };
+
+    // The log window a checkpoint carries (0, 0 for checkpoints written before it did).
+    private static (double Sum, long Count) ReadLogWindow(string checkpoint)
+    {
+        var metadata = TrainingCheckpoint.ReadMetadata(checkpoint);
+        if (!metadata.TryGetValue(LogWindowKey, out var text)) return (0, 0);
+        var parts = text.Split(' ');
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return parts.Length == 2 && double.TryParse(parts[0], System.Globalization.NumberStyles.Float, inv, out var sum)
+            && long.TryParse(parts[1], System.Globalization.NumberStyles.Integer, inv, out var count) ? (sum, count) : (0, 0);
     }
 
     private static double GradientNorm(IEnumerable<TorchSharp.Modules.Parameter> parameters)

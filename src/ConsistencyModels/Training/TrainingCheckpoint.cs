@@ -131,6 +131,13 @@ public static class TrainingCheckpoint
         return info.Step;
     }
 
+    /// <summary>The string metadata a checkpoint carries (its own key and what the trainer added).</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        using var file = Safetensors.Load(path);
+        return new Dictionary<string, string>(file.Metadata);
+    }
+
     /// <summary>Reads just the step and method of a checkpoint.</summary>
     public static (long Step, string Method) Peek(string path)
     {

@@ -29,10 +29,10 @@ public class HelpTests
     }
 
     [Test]
-    public void TheEightCommandsExist()
+    public void TheNineCommandsExist()
     {
         var paths = LeafCommandPaths().Select(p => string.Join(' ', p)).ToList();
-        Assert.That(paths, Is.EquivalentTo(new[] { "train-teacher", "distill", "sample", "eval", "data fetch gimp-patterns", "bench", "train-classifier", "export" }));
+        Assert.That(paths, Is.EquivalentTo(new[] { "train-teacher", "distill", "sample", "eval", "data fetch gimp-patterns", "data fetch freedoom-flats", "bench", "train-classifier", "export" }));
     }
 
     [TestCaseSource(nameof(LeafCommandPaths))]

@@ -191,6 +191,15 @@ public class ParsingTests
     }
 
     [Test]
+    public void DataFetch_FreedoomFlats_HasItsOwnDefaultsAndSource()
+    {
+        var options = Parse<DataFetchOptions>("data", "fetch", "freedoom-flats");
+        Assert.That((options.Out, options.Force, options.Source), Is.EqualTo((Path.Combine("data", "freedoom-flats"), false, DataFetchSource.FreedoomFlats)));
+        Assert.That(Parse<DataFetchOptions>("data", "fetch", "freedoom-flats", "--out", "f", "--force").Out, Is.EqualTo("f"));
+        Assert.That(Parse<DataFetchOptions>("data", "fetch", "gimp-patterns").Source, Is.EqualTo(DataFetchSource.GimpPatterns));
+    }
+
+    [Test]
     public void Bench_ModelAndConfigExcludeEachOther_SizeChecksTheConfig()
     {
         var result = new CliHarness().Run("bench", "--model", "m", "--config", "tiny");

@@ -13,16 +13,6 @@ namespace ConsistencyModels.Tool.Tests.Commands;
 /// </summary>
 public class DistillCommandTests : SingleThreadFixture
 {
-    private static string FindRepoFile(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, relative);
-            if (File.Exists(candidate)) return candidate;
-        }
-        Assert.Fail($"{relative} not found above {AppContext.BaseDirectory}");
-        return "";
-    }
 
     // Small enough for seconds per method: 2 iterations of batch 2 on 16² crops, short grids, 4 rectified pairs.
     private static string[] Small(DistillMethod m) => m.Method switch
@@ -44,7 +34,7 @@ public class DistillCommandTests : SingleThreadFixture
         using var tmp = new TempFolder();
         string data = tmp.File("data");
         Directory.CreateDirectory(data);
-        File.Copy(FindRepoFile("tests/data/brick.png"), Path.Combine(data, "brick.png"));
+        File.Copy(RepoFiles.Find("tests/data/brick.png"), Path.Combine(data, "brick.png"));
         string teacher = TestModels.Save(tmp.File("teacher.safetensors"), ModelKind.Teacher);
         string outDir = tmp.File("run");
         string[] inputs = [.. m.NeedsTeacher ? new[] { "--teacher", teacher } : [], .. m.ReadsData ? new[] { "--data", data } : []];

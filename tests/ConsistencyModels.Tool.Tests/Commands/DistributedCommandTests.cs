@@ -24,7 +24,7 @@ public class DistributedCommandTests
         string mpirun = RequireMpirun();
         string data = Path.Combine(TestContext.CurrentContext.TestDirectory, "data");
         Directory.CreateDirectory(data);
-        var root = FindRepoFile("tests/data/brick.png");
+        var root = RepoFiles.Find("tests/data/brick.png");
         File.Copy(root, Path.Combine(data, "brick.png"), overwrite: true);
         string outDir = Path.Combine(Path.GetTempPath(), "cm-mpi-" + Guid.NewGuid().ToString("N"));
         string cm = Path.Combine(AppContext.BaseDirectory, "cm.dll");
@@ -61,7 +61,7 @@ public class DistributedCommandTests
         string mpirun = RequireMpirun();
         string data = Path.Combine(TestContext.CurrentContext.TestDirectory, "data-shards");
         Directory.CreateDirectory(data);
-        File.Copy(FindRepoFile("tests/data/brick.png"), Path.Combine(data, "brick.png"), overwrite: true);
+        File.Copy(RepoFiles.Find("tests/data/brick.png"), Path.Combine(data, "brick.png"), overwrite: true);
         string cm = Path.Combine(AppContext.BaseDirectory, "cm.dll");
         string mpiOut = Path.Combine(Path.GetTempPath(), "cm-mpi-" + Guid.NewGuid().ToString("N"));
         string oneOut = Path.Combine(Path.GetTempPath(), "cm-one-" + Guid.NewGuid().ToString("N"));
@@ -111,7 +111,7 @@ public class DistributedCommandTests
         string mpirun = RequireMpirun();
         string data = Path.Combine(TestContext.CurrentContext.TestDirectory, "data-resume");
         Directory.CreateDirectory(data);
-        File.Copy(FindRepoFile("tests/data/brick.png"), Path.Combine(data, "brick.png"), overwrite: true);
+        File.Copy(RepoFiles.Find("tests/data/brick.png"), Path.Combine(data, "brick.png"), overwrite: true);
         string cm = Path.Combine(AppContext.BaseDirectory, "cm.dll");
         string straight = Path.Combine(Path.GetTempPath(), "cm-straight-" + Guid.NewGuid().ToString("N"));
         string switched = Path.Combine(Path.GetTempPath(), "cm-switched-" + Guid.NewGuid().ToString("N"));
@@ -151,16 +151,6 @@ public class DistributedCommandTests
         return "";
     }
 
-    private static string FindRepoFile(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, relative);
-            if (File.Exists(candidate)) return candidate;
-        }
-        Assert.Fail($"{relative} not found above {AppContext.BaseDirectory}");
-        return "";
-    }
 
     private static (int Code, string Output) Run(string exe, string[] args)
     {

@@ -121,6 +121,51 @@ public class SampleCommandTests : SingleThreadFixture
     }
 
     [Test]
+    public void OutFolderWritesOnePngPerTextureEqualToTheGridCells()
+    {
+        using var tmp = new TempFolder();
+        string model = TestModels.Save(tmp.File("s.safetensors"), ModelKind.Consistency);
+        string[] common = ["--model", model, "--size", "16", "--count", "3", "--steps", "1", "--seed", "4"];
+        var grid = CliHarness.RunReal(["sample", .. common, "--out", tmp.File("g.png")]);
+        Assert.That(grid.ExitCode, Is.EqualTo(0), grid.Stderr);
+        string folder = tmp.File("textures") + "/";
+        var files = CliHarness.RunReal(["sample", .. common, "--out", folder]);
+        Assert.That(files.ExitCode, Is.EqualTo(0), files.Stderr);
+        var written = Directory.GetFiles(folder, "*.png").Select(Path.GetFileName).Order().ToArray();
+        Assert.That(written, Has.Length.EqualTo(3));
+        Assert.That(written[0], Does.StartWith("sample-0000"));
+        Assert.That(files.Stdout, Does.Contain("wrote 3 PNGs of 16×16"));
+        // Texture i is the grid's cell i (same seed, same sampling): cells sit at 2 + i·18 px.
+        using var gridImage = ImageIO.Load(tmp.File("g.png"));
+        for (int i = 0; i < 3; i++)
+        {
+            using var file = ImageIO.Load(Path.Combine(folder, written[i]!));
+            int x = 2 + (i % 2) * 18, y = 2 + (i / 2) * 18;
+            using var cell = gridImage[.., y..(y + 16), x..(x + 16)];
+            Assert.That(file.shape, Is.EqualTo(new long[] { 3, 16, 16 }));
+            Assert.That(file.eq(cell).all().item<bool>(), Is.True, $"texture {i} equals grid cell {i}");
+        }
+    }
+
+    [Test]
+    public void PrecisionBf16SamplesAndFp32IsTheDefault()
+    {
+        using var tmp = new TempFolder();
+        string model = TestModels.Save(tmp.File("s.safetensors"), ModelKind.Consistency);
+        string[] common = ["--model", model, "--size", "16", "--count", "2", "--steps", "1"];
+        var fp32 = CliHarness.RunReal(["sample", .. common, "--out", tmp.File("a.png")]);
+        var fp32Again = CliHarness.RunReal(["sample", .. common, "--out", tmp.File("b.png"), "--precision", "fp32"]);
+        var bf16 = CliHarness.RunReal(["sample", .. common, "--out", tmp.File("c.png"), "--precision", "bf16"]);
+        Assert.That((fp32.ExitCode, fp32Again.ExitCode, bf16.ExitCode), Is.EqualTo((0, 0, 0)), bf16.Stderr);
+        Assert.That(File.ReadAllBytes(tmp.File("b.png")), Is.EqualTo(File.ReadAllBytes(tmp.File("a.png"))), "fp32 is the default");
+        using var a = ImageIO.Load(tmp.File("a.png"));
+        using var c = ImageIO.Load(tmp.File("c.png"));
+        Assert.That(c.sub(a).abs().max().item<float>(), Is.LessThan(0.25f), "bf16 is close to fp32");
+        var bad = CliHarness.RunReal(["sample", .. common, "--out", tmp.File("d.png"), "--precision", "fp16"]);
+        Assert.That(bad.ExitCode, Is.Not.EqualTo(0));
+    }
+
+    [Test]
     public void ConsistencyModelSamplesWithItsDefaults()
     {
         using var tmp = new TempFolder();

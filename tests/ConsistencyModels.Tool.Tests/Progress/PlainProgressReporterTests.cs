@@ -34,6 +34,24 @@ public class PlainProgressReporterTests
     }
 
     [Test]
+    public void APauseForASampleGridIsLeftOutOfTheSpeed()
+    {
+        var output = new StringWriter();
+        var clock = new ManualClock();
+        using var progress = new PlainProgressReporter(output, TimeSpan.FromSeconds(10), clock);
+        progress.Start("train", total: 100);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        progress.Report(10, 0.5);                 // 10 steps in 5 s
+        progress.Pause(true);
+        clock.Advance(TimeSpan.FromSeconds(60));  // a sample grid
+        progress.Pause(false);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        progress.Report(20, 0.5);                 // 20 steps in 10 s of training: 2 it/s, not 20 / 70 s
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.That(lines[^1], Is.EqualTo("train  step 20/100  20.0%  loss 0.5  2 it/s  ETA 0:00:40"));
+    }
+
+    [Test]
     public void ResumedRunCountsSpeedFromTheResumeStep()
     {
         var output = new StringWriter();
