@@ -1,3 +1,4 @@
+using ConsistencyModels.Naming;
 using System.CommandLine;
 using ConsistencyModels.Tool.Options;
 
@@ -21,6 +22,16 @@ internal sealed class TrainTeacherCli
         "Linear learning-rate warm-up in iterations. Default: min(1000, iters/10), which depends on --iters: give it explicitly when you plan to extend a run with --resume and a larger --iters.");
     private readonly Option<bool> unconditional = OptionKit.Flag("--unconditional",
         "Ignore class subfolders / pattern names and train one unconditional model.");
+    private readonly Option<int?> channels = OptionKit.OptionalInt("--channels",
+        "Network width C of the first level (default: the --config preset's, 32 for small).", "C");
+    private readonly Option<int[]?> mults = OptionKit.IntList("--mults",
+        "Width multiplier per resolution level, e.g. 1,2,4,4 (the length is the number of levels; each halves the size). Default: the preset's (small: 1,2,4).");
+    private readonly Option<int?> blocks = OptionKit.OptionalInt("--blocks",
+        "Residual blocks per level in the encoder (the decoder has one more). Default: the preset's (small: 1).");
+    private readonly Option<int[]?> attention = OptionKit.IntList("--attention",
+        "Levels with self-attention (0 = full resolution; the lowest level also puts it in the first middle block), or none. Default: the preset's (small: none).", "L,L,...|none");
+    private readonly Option<Networks.ConvolutionCompute?> compute = OptionKit.Compute("--compute",
+        "Layout and precision of the convolutions: fp32, bf16 (bfloat16 autocast: float32 weights and optimizer, bf16 convolutions; 1.25x faster on CPUs with native bf16), fp32-cl/bf16-cl (channels-last). Default: bf16 where the CPU computes bf16 natively, else fp32.");
     private readonly RunOptionSet run = new();
 
     public TrainTeacherCli()
@@ -35,17 +46,27 @@ internal sealed class TrainTeacherCli
         Command.Add(ema);
         Command.Add(warmup);
         Command.Add(unconditional);
+        Command.Add(channels);
+        Command.Add(mults);
+        Command.Add(blocks);
+        Command.Add(attention);
+        Command.Add(compute);
         run.AddTo(Command);
     }
 
     public Command Command { get; }
+
+    // A list option that was not given reads as an empty array; only a given one (possibly "none") counts.
+    private static int[]? Given(ParseResult result, Option<int[]?> option) =>
+        result.GetResult(option) is { Implicit: false } ? result.GetValue(option) : null;
 
     public TrainTeacherOptions Bind(ParseResult result)
     {
         var shared = run.Bind(result);
         var preset = result.GetValue(config) ?? NetworkPreset.Small;
         int cropSize = result.GetValue(crop);
-        NetworkLimits.CheckSize("--crop", cropSize, preset);
+        var shape = new NetworkShape(result.GetValue(channels), Given(result, mults), result.GetValue(blocks), Given(result, attention));
+        NetworkLimits.CheckSize("--crop", cropSize, shape.Apply(Commands.Presets.For(preset)), EnumNames.Of(preset));
         return new TrainTeacherOptions
         {
             Data = result.GetValue(data)!,
@@ -56,6 +77,8 @@ internal sealed class TrainTeacherCli
             Ema = Check.Decay("--ema", result.GetValue(ema))!.Value,
             Warmup = result.GetValue(warmup) is int w ? Check.AtLeast("--warmup", w, 0) : null,
             Unconditional = result.GetValue(unconditional),
+            Shape = shape,
+            Compute = result.GetValue(compute),
             Run = shared,
         };
     }

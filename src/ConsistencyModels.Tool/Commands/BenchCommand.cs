@@ -57,8 +57,9 @@ public static class BenchCommand
             torch.manual_seed(0);
             using var net = new EdmPrecond(new UNet(metadata.Config), metadata.SigmaData);
             net.to(device);
+            net.Net.Compute = options.Compute;
             parameters = net.Net.ParameterCount;
-            progress.Info($"bench --train: {what}, {parameters:N0} parameters, batch {options.Batch} of {options.Size}² crops, {TorchInfo.Describe()}");
+            progress.Info($"bench --train: {what}, {parameters:N0} parameters, batch {options.Batch} of {options.Size}² crops, convolutions {options.Compute.Name}, {TorchInfo.Describe()}");
             result = TimeTraining(net, metadata, options, device, progress, cancellation);
         }
         else
@@ -291,6 +292,7 @@ public static class BenchCommand
         if (options.Threads is int t) args.Add($"--threads {t}");
         if (options.Device != ComputeDevice.Cpu) args.Add($"--device {EnumNames.Of(options.Device)}");
         if (options.Train) args.Add("--train");
+        if (options.Train && options.Compute != Networks.ConvolutionCompute.Default) args.Add($"--compute {options.Compute.Name}");
         return string.Join(' ', args);
     }
 }

@@ -11,6 +11,7 @@ using ConsistencyModels.Tool.Progress;
 using ConsistencyModels.Tool.Runs;
 using ConsistencyModels.Training;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ConsistencyModels.Tool.Commands;
 
@@ -32,8 +33,9 @@ public static class TrainTeacherCommand
         InputChecks.RequireData("--data", options.Data);
         var device = ToolDevice.Resolve(options.Run.Device);
         var dataset = TrainingDataLoader.Load(options.Data);
-        var config = Presets.For(options.Config) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
-        NetworkLimits.CheckSize("--crop", options.Crop, options.Config);
+        var config = options.Shape.Apply(Presets.For(options.Config)) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
+        NetworkLimits.CheckSize("--crop", options.Crop, config, EnumNames.Of(options.Config));
+        var compute = options.Compute ?? ConvolutionCompute.TrainingDefault(device.type == DeviceType.CPU);
         MemoryBudget.Check("--crop", options.Crop, options.Run.Batch, config);
         var run = TrainingRuns.Open(options.Run, sync, [("--data", options.Data)], progress);
         var batches = new CropBatchSource(dataset, options.Crop, options.Run.Seed, conditional: config.ClassCount > 0);
@@ -41,6 +43,7 @@ public static class TrainTeacherCommand
         using var ema = new EdmPrecond(new UNet(config));
         net.to(device);
         ema.to(device);
+        net.Net.Compute = compute;
         var metadata = new ModelMetadata
         {
             Kind = ModelKind.Teacher,
@@ -53,8 +56,8 @@ public static class TrainTeacherCommand
         };
         using var objective = new TeacherObjective(net, ema, new EdmLoss(), options.Ema);
         var trainerOptions = options.Run.ToTrainer(options.Iters, options.Lr, options.Warmup ?? Math.Min(1000, options.Iters / 10));
-        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {EnumNames.Of(options.Config)} network " +
-                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, {TorchInfo.Describe()}");
+        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {EnumNames.Of(options.Config)} network {options.Shape.Describe()} " +
+                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, convolutions {compute.Name}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, "train-teacher", trainerOptions, objective, batches, metadata,
             step => SampleGrids.Write(ema, metadata, SamplerKind.Heun, 18, 16, options.Crop * 2, options.Run.Seed, run.SampleGridPath(step)),
             cancellation);

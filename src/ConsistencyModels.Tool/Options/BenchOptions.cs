@@ -11,6 +11,7 @@ namespace ConsistencyModels.Tool.Options;
 /// <param name="Threads">TorchSharp intra-op threads; null = TorchSharp's default.</param>
 /// <param name="Json">JSON result file; null = table only.</param>
 /// <param name="Device">Compute device.</param>
+/// <param name="Compute">Convolution layout and precision while timing training.</param>
 /// <param name="Train">Time training iterations (forward, backward, Adam step) instead of generation.</param>
 public sealed record BenchOptions(
     string? Model,
@@ -23,4 +24,5 @@ public sealed record BenchOptions(
     int? Threads,
     string? Json,
     ComputeDevice Device,
-    bool Train);
+    bool Train,
+    Networks.ConvolutionCompute Compute = default);

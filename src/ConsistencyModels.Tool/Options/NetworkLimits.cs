@@ -19,9 +19,17 @@ public static class NetworkLimits
     /// <param name="preset">The network preset.</param>
     public static void CheckSize(string optionName, int size, NetworkPreset preset)
     {
-        int factor = DownsamplingFactor(preset);
+        CheckSize(optionName, size, DownsamplingFactor(preset), EnumNames.Of(preset));
+    }
+
+    /// <summary>Throws a one-line <see cref="CmException"/> unless <paramref name="size"/> fits <paramref name="config"/>.</summary>
+    public static void CheckSize(string optionName, int size, ConsistencyModels.Networks.UNetConfig config, string name) =>
+        CheckSize(optionName, size, config.DownsamplingFactor, name);
+
+    private static void CheckSize(string optionName, int size, int factor, string name)
+    {
         if (size < factor || size % factor != 0)
             throw new CmException(
-                $"{optionName} {size} does not fit the {EnumNames.Of(preset)} network: expected a positive multiple of {factor} (its downsampling), e.g. {Math.Max(factor, (size + factor / 2) / factor * factor)}");
+                $"{optionName} {size} does not fit the {name} network: expected a positive multiple of {factor} (its downsampling), e.g. {Math.Max(factor, (size + factor / 2) / factor * factor)}");
     }
 }

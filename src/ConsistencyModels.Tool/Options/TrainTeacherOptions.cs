@@ -27,6 +27,12 @@ public sealed record TrainTeacherOptions
     /// <summary>Ignore class subfolders and train one unconditional model.</summary>
     public bool Unconditional { get; init; }
 
+    /// <summary>Changes to the preset's network (width, levels, blocks, attention).</summary>
+    public NetworkShape Shape { get; init; } = NetworkShape.None;
+
+    /// <summary>Convolution layout and precision; null = <see cref="ConsistencyModels.Networks.ConvolutionCompute.TrainingDefault"/>.</summary>
+    public ConsistencyModels.Networks.ConvolutionCompute? Compute { get; init; }
+
     /// <summary>The settings every training command shares.</summary>
     public required RunSettings Run { get; init; }
 }

@@ -21,6 +21,7 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     private readonly Conv2d conv1;
     private readonly Conv2d? skip;
     private readonly AttentionBlock? attn;
+    private readonly bool circular;
 
     // addcmul's value as a Scalar that lives as long as the process: an implicit `1` makes a temporary native
     // Scalar whose finalizer can run while libtorch still reads it (seen as a crash in toFloat after ~1000 steps).
@@ -29,6 +30,7 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     public ResBlock(int inChannels, int outChannels, int embChannels, double dropoutP, bool circular, bool attention)
         : base("ResBlock")
     {
+        this.circular = circular;
         var padMode = circular ? PaddingModes.Circular : PaddingModes.Zeros;
         norm0 = Normalization.GroupNorm(inChannels);
         conv0 = nn.Conv2d(inChannels, outChannels, 3, padding: 1, padding_mode: padMode);
@@ -44,18 +46,21 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Layout and precision of the convolutions (set through <see cref="UNet.Compute"/>).</summary>
+    public ConvolutionCompute Compute { get; set; }
+
     /// <summary>Channels this block outputs.</summary>
     public long OutChannels => conv1.weight.shape[0];
 
     public override Tensor forward(Tensor x, Tensor emb)
     {
         using var scope = NewDisposeScope();
-        var h = conv0.forward(nn.functional.silu(norm0.forward(x)));
+        var h = Convolution.Apply(conv0, nn.functional.silu(norm0.forward(x)), 1, circular, Compute);
         var p = affine.forward(emb).unsqueeze(-1).unsqueeze(-1);
         var scaleShift = p.chunk(2, 1);
         h = nn.functional.silu(torch.addcmul(scaleShift[1], norm1.forward(h), scaleShift[0].Plus(1), One));
-        h = conv1.forward(dropout.forward(h));
-        h = h.Plus(skip is not null ? skip.forward(x) : x);
+        h = Convolution.Apply(conv1, dropout.forward(h), 1, circular, Compute);
+        h = h.Plus(skip is not null ? Convolution.Apply(skip, x, 0, false, Compute) : x);
         if (attn is not null) h = attn.forward(h);
         return h.MoveToOuterDisposeScope();
     }

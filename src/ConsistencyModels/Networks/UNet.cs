@@ -97,6 +97,22 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <summary>The architecture (a private copy; do not mutate its arrays).</summary>
     public UNetConfig Config { get; }
 
+    /// <summary>
+    /// Layout and precision of the convolutions (default: as the weights are). Training sets it from
+    /// <c>--compute</c>; it changes rounding only, so a model trained with one mode samples with any other.
+    /// </summary>
+    public ConvolutionCompute Compute
+    {
+        get => compute;
+        set
+        {
+            compute = value;
+            foreach (var block in enc.Concat(mid).Concat(dec)) block.Compute = value;
+        }
+    }
+
+    private ConvolutionCompute compute;
+
     /// <summary>Total number of trainable parameters.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 
@@ -125,7 +141,8 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         emb = nn.functional.silu(emb);
 
         var h = cfg.PixelUnshuffleStem ? nn.functional.pixel_unshuffle(x, 2) : x;
-        h = conv_in.forward(h);
+        if (compute.ChannelsLast) h = Convolution.ToChannelsLast(h);
+        h = Convolution.Apply(conv_in, h, 1, cfg.CircularPadding, compute);
         var skips = new Stack<Tensor>();
         skips.Push(h);
         int levels = cfg.ChannelMultipliers.Length, r = cfg.ResBlocksPerLevel, bi = 0;
@@ -152,7 +169,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             for (int i = 0; i <= r; i++)
                 h = dec[bi++].forward(cat([h, skips.Pop()], 1), emb);
         }
-        h = out_conv.forward(nn.functional.silu(out_norm.forward(h)));
+        h = Convolution.Apply(out_conv, nn.functional.silu(out_norm.forward(h)), 1, cfg.CircularPadding, compute);
         if (cfg.PixelUnshuffleStem)
             h = nn.functional.pixel_shuffle(h, 2);
         return h.MoveToOuterDisposeScope();

@@ -47,6 +47,23 @@ public class ErrorTests
         Assert.That(line, Does.StartWith("error: --crop 30 does not fit the small network: expected a positive multiple of 8"));
     }
 
+    [TestCase("--attention", "5", "error: --channels/--mults/--blocks/--attention: AttentionLevels entries must be level indices in [0, 2], got 5.")]
+    [TestCase("--mults", "1,x", "error: --mults expects comma-separated integers (or none), got '1,x'; see 'cm train-teacher --help'")]
+    [TestCase("--compute", "fp16", "error: unknown --compute 'fp16': expected fp32, fp32-cl, bf16, bf16-cl; see 'cm train-teacher --help'")]
+    [TestCase("--channels", "7", "error: --channels/--mults/--blocks/--attention: BaseChannels must be an even number >= 4, got 7.")]
+    public void TrainTeacherNetworkShape(string option, string value, string expected)
+    {
+        var line = SingleError(new CliHarness().Run("train-teacher", "--data", "d", "--out", "o", option, value), ExitCodes.Usage);
+        Assert.That(line, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void CropMustFitADeeperNetwork()
+    {
+        var line = SingleError(new CliHarness().Run("train-teacher", "--data", "d", "--out", "o", "--mults", "1,2,4,4", "--crop", "40"), ExitCodes.Usage);
+        Assert.That(line, Does.StartWith("error: --crop 40 does not fit the small network: expected a positive multiple of 16"));
+    }
+
     [TestCase("--crop", "100", "--downsample", "3", "error: --crop 100 must be a multiple of --downsample 3")]
     [TestCase("--crop", "24", "--downsample", "2", "error: --crop 24 / --downsample 2 = 12 px is too small for the network (at least 16)")]
     public void TrainClassifierSizes(string o1, string v1, string o2, string v2, string expected)

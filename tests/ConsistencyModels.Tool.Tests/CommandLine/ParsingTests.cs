@@ -67,6 +67,26 @@ public class ParsingTests
     }
 
     [Test]
+    public void TrainTeacher_NetworkShapeAndCompute()
+    {
+        var options = Parse<TrainTeacherOptions>("train-teacher", "--data", "d", "--out", "o", "--crop", "64",
+            "--channels", "48", "--mults", "1,2,4,4", "--blocks", "2", "--attention", "3", "--compute", "fp32-cl");
+        Assert.That(options.Shape.Channels, Is.EqualTo(48));
+        Assert.That(options.Shape.Multipliers, Is.EqualTo(new[] { 1, 2, 4, 4 }));
+        Assert.That(options.Shape.Blocks, Is.EqualTo(2));
+        Assert.That(options.Shape.Attention, Is.EqualTo(new[] { 3 }));
+        Assert.That(options.Compute, Is.EqualTo(new ConsistencyModels.Networks.ConvolutionCompute(ChannelsLast: true, Bfloat16: false)));
+        var config = options.Shape.Apply(ConsistencyModels.Networks.UNetConfig.Small);
+        Assert.That(config.DownsamplingFactor, Is.EqualTo(16), "a fourth level halves once more");
+        Assert.That(config.AttentionLevels, Is.EqualTo(new[] { 3 }));
+
+        var none = Parse<TrainTeacherOptions>("train-teacher", "--data", "d", "--out", "o", "--attention", "none");
+        Assert.That(none.Shape.Attention, Is.Empty);
+        Assert.That(none.Shape.Multipliers, Is.Null, "a list option that is not given keeps the preset's value");
+        Assert.That(none.Compute, Is.Null, "no --compute: the command picks TrainingDefault");
+    }
+
+    [Test]
     public void Distill_Cd_PaperDefaults()
     {
         var options = Parse<DistillOptions>("distill", "--method", "cd", "--teacher", "t.safetensors", "--data", "d", "--out", "o");
