@@ -114,12 +114,11 @@ public sealed class OnnxTextureSource : ITextureSource
             throw new ArgumentException($"destination must hold 3×{request.Height}×{request.Width} = {request.PlanarLength} floats, got {destination.Length}.", nameof(destination));
         EnsureSize(request.Width, request.Height);
         frame++;
-        bool euler = plan.Sampler == "euler";
         bool two = request.Steps == 2;
         var step = two ? plan.TwoSteps : plan.OneStep;
         double k = Math.Floor(request.Phase), t = request.Phase - k;
         ulong seedA = unchecked(request.Seed + (ulong)(long)k);
-        bool second = two && !euler;
+        bool second = two && step.Noise != 0;
         var a = Entry(seedA, second);
         SeedNoise? b = t == 0 ? null : Entry(unchecked(seedA + 1), second, keep: a);
 
@@ -129,15 +128,16 @@ public sealed class OnnxTextureSource : ITextureSource
         Evaluate(start, step.Sigmas[0]);
         if (two)
         {
-            if (euler)
+            // The plan's transition x₁ = Input·x_T + Denoised·D₀ + Noise·z′ (SamplingPlan), no sampler formula here.
+            float wx = (float)step.Input, wd = (float)step.Denoised;
+            if (second)
             {
-                float wx = (float)(1 + step.EulerK), wd = (float)-step.EulerK;
-                for (int i = 0; i < x.Length; i++) x[i] = wx * start[i] + wd * y[i];
+                Noise(a.SecondSpan, b is null ? default : b.SecondSpan, t, (float)step.Noise, mix);
+                for (int i = 0; i < x.Length; i++) x[i] = wx * start[i] + wd * y[i] + mix[i];
             }
             else
             {
-                Noise(a.SecondSpan, b is null ? default : b.SecondSpan, t, (float)step.Renoise, mix);
-                for (int i = 0; i < x.Length; i++) x[i] = y[i] + mix[i];
+                for (int i = 0; i < x.Length; i++) x[i] = wx * start[i] + wd * y[i];
             }
             sigma[0] = (float)step.Sigmas[1];
             session.RunWithBinding(runOptions, binding!);

@@ -8,9 +8,10 @@ namespace ConsistencyModels.Onnx;
 /// <summary>
 /// The 1- and 2-step sampling plan written into the ONNX file's metadata ("cm.plan"), so an engine can sample the
 /// exported network exactly as the runtime's TextureGenerator does: x_T = <see cref="NoiseScale"/>·z with z ~ N(0, I)
-/// [B, 3, H, W]; then for each evaluation i of the chosen plan: x = model(x_in, σᵢ). Consistency sampling: x_in = x_T
-/// for the first evaluation, x + <see cref="StepPlan.Renoise"/>·z′ (fresh noise z′) for the second. Euler (few-step
-/// denoisers): x_in = x_T, then (1 + k)·x_T − k·D₀ with k = <see cref="StepPlan.EulerK"/>. The result is clamped to
+/// [B, 3, H, W]; D₀ = model(x_T, σ₀); for 2 steps x₁ = <see cref="StepPlan.Input"/>·x_T + <see cref="StepPlan.Denoised"/>·D₀
+/// + <see cref="StepPlan.Noise"/>·z′ (fresh noise z′, drawn only when Noise ≠ 0) and D₁ = model(x₁, σ₁): the library's
+/// <see cref="PlanTransition"/> for both samplers (consistency: 0, 1, √(τ² − ε²); Euler: 1 + k, −k, 0 with
+/// k = (σ₁ − σ₀)/σ₀), so an engine runs one rule and no sampler formula. The result is clamped to
 /// [−1, 1]; display value rgb = x·0.5 + 0.5 (display-referred sRGB). Built from the same functions the runtime uses
 /// (<see cref="SamplingPlan.For(ModelMetadata, int)"/>).
 /// </summary>
@@ -37,11 +38,12 @@ public sealed record OnnxSamplingPlan
     /// <summary>How the [−1, 1] output becomes a colour.</summary>
     public string Display { get; init; } = "clamp(x, -1, 1) * 0.5 + 0.5 = display-referred sRGB (store in an sRGB texture to sample it linearly)";
 
-    /// <summary>One plan: σ per evaluation and how the second input is formed.</summary>
+    /// <summary>One plan: σ per evaluation and how the second input is formed (all 0 for 1 step).</summary>
     /// <param name="Sigmas">σ of each network evaluation, in order.</param>
-    /// <param name="Renoise">Consistency: √(τ² − ε²), the scale of the fresh noise added before the second evaluation (0 for 1 step).</param>
-    /// <param name="EulerK">Euler: k = (σ₁ − σ₀)/σ₀ of the step σ₀ → σ₁ (0 for 1 step or consistency).</param>
-    public sealed record StepPlan(double[] Sigmas, double Renoise, double EulerK);
+    /// <param name="Input">Weight of the previous input x_T in the second input.</param>
+    /// <param name="Denoised">Weight of the first output D₀.</param>
+    /// <param name="Noise">Weight of fresh unit noise z′ (the re-noise rule).</param>
+    public sealed record StepPlan(double[] Sigmas, double Input, double Denoised, double Noise);
 
     /// <summary>The plan for <paramref name="metadata"/>: the library's <see cref="SamplingPlan"/> for 1 and 2 steps (the
     /// plans the runtime executes), written out for engines.</summary>
@@ -62,9 +64,8 @@ public sealed record OnnxSamplingPlan
             Output = consistency ? "consistency-function" : "denoiser",
             NoiseScale = two.StartScale,
             SigmaMin = metadata.SigmaMin,
-            OneStep = new StepPlan(one.Sigmas.ToArray(), 0, 0),
-            // Consistency: x₁ = D₀ + Noise·z′; Euler: x₁ = (1 + k)·x₀ − k·D₀, so k = −Denoised.
-            TwoSteps = new StepPlan(two.Sigmas.ToArray(), transition.Noise, consistency ? 0 : -transition.Denoised),
+            OneStep = new StepPlan(one.Sigmas.ToArray(), 0, 0, 0),
+            TwoSteps = new StepPlan(two.Sigmas.ToArray(), transition.Input, transition.Denoised, transition.Noise),
         };
     }
 

@@ -157,7 +157,7 @@ public sealed class OnnxExportTests
             var y = Run(session, x, [1, 3, h, w], [(float)step.Sigmas[0]], [cls]);
             if (steps == 2)
             {
-                var input = y.Select((v, i) => v + (float)step.Renoise * z2[i]).ToArray();
+                var input = y.Select((v, i) => (float)step.Input * x[i] + (float)step.Denoised * v + (float)step.Noise * z2[i]).ToArray();
                 y = Run(session, input, [1, 3, h, w], [(float)step.Sigmas[1]], [cls]);
             }
             var texture = y.Select(v => Math.Clamp(v, -1f, 1f)).ToArray();
@@ -181,7 +181,9 @@ public sealed class OnnxExportTests
             Assert.That(plan.Sampler, Is.EqualTo("consistency"));
             Assert.That(plan.OneStep.Sigmas, Is.EqualTo(new[] { 80.0 }));
             Assert.That(plan.TwoSteps.Sigmas, Is.EqualTo(new[] { 80.0, 2.5 }));
-            Assert.That(plan.TwoSteps.Renoise, Is.EqualTo(Math.Sqrt(2.5 * 2.5 - 0.002 * 0.002)));
+            Assert.That(plan.TwoSteps.Noise, Is.EqualTo(Math.Sqrt(2.5 * 2.5 - 0.002 * 0.002)));
+            Assert.That(plan.TwoSteps.Input, Is.EqualTo(0.0), "consistency sampling restarts from D₀");
+            Assert.That(plan.TwoSteps.Denoised, Is.EqualTo(1.0));
             Assert.That(props[OnnxExporter.IoKey], Does.Contain("class int64[batch]"));
         });
         using var session = Session(export.Bytes);
@@ -200,7 +202,10 @@ public sealed class OnnxExportTests
             Assert.That(plan.Sampler, Is.EqualTo("euler"));
             Assert.That(plan.Output, Is.EqualTo("denoiser"));
             Assert.That(plan.TwoSteps.Sigmas, Is.EqualTo(grid.Take(2).ToArray()));
-            Assert.That(plan.TwoSteps.EulerK, Is.EqualTo((grid[1] - grid[0]) / grid[0]));
+            double k = (grid[1] - grid[0]) / grid[0];
+            Assert.That(plan.TwoSteps.Input, Is.EqualTo(1 + k).Within(1e-12));
+            Assert.That(plan.TwoSteps.Denoised, Is.EqualTo(-k).Within(1e-12));
+            Assert.That(plan.TwoSteps.Noise, Is.EqualTo(0.0));
         });
     }
 
