@@ -27,7 +27,7 @@ public sealed class OnnxTextureSource : ITextureSource
     private readonly bool conditional;
     private readonly int sizeMultiple;
     private readonly Generator generator = new(0, CPU);
-    private readonly SeedNoise?[] cache = new SeedNoise?[CachedSeeds];
+    private readonly SeedNoiseCache cache = new(CachedSeeds);
     private readonly float[] sigma = new float[1];
     private readonly long[] label = new long[1];
     private readonly RunOptions runOptions = new();
@@ -165,18 +165,7 @@ public sealed class OnnxTextureSource : ITextureSource
         for (int i = 0; i < destination.Length; i++) destination[i] *= scale;
     }
 
-    private SeedNoise Entry(ulong seed, bool needSecond, SeedNoise? keep = null)
-    {
-        SeedNoise? hit = null;
-        foreach (var e in cache)
-            if (e is { HasFirst: true } && e.Seed == seed) { hit = e; break; }
-        if (hit is null)
-            foreach (var e in cache)
-                if (!ReferenceEquals(e, keep) && (hit is null || e!.LastUse < hit.LastUse)) hit = e;
-        hit!.Fill(seed, needSecond, generator);
-        hit.LastUse = frame;
-        return hit;
-    }
+    private SeedNoise Entry(ulong seed, bool needSecond, SeedNoise? keep = null) => cache.Get(seed, needSecond, generator, frame, keep);
 
     private void EnsureSize(int w, int h)
     {
@@ -187,7 +176,7 @@ public sealed class OnnxTextureSource : ITextureSource
         y = new float[n];
         start = new float[n];
         mix = new float[n];
-        for (int i = 0; i < cache.Length; i++) cache[i] = new SeedNoise(h, w);
+        cache.Resize(h, w);
         long[] shape = [1, 3, h, w];
         xValue = OrtValue.CreateTensorValueFromMemory(x, shape);
         yValue = OrtValue.CreateTensorValueFromMemory(y, shape);
@@ -211,7 +200,7 @@ public sealed class OnnxTextureSource : ITextureSource
         xValue?.Dispose(); yValue?.Dispose(); sigmaValue?.Dispose(); labelValue?.Dispose();
         binding = null;
         xValue = yValue = sigmaValue = labelValue = null;
-        for (int i = 0; i < cache.Length; i++) { cache[i]?.Dispose(); cache[i] = null; }
+        cache.Clear();
         width = height = 0;
     }
 

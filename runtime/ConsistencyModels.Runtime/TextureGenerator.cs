@@ -90,7 +90,7 @@ public sealed partial class TextureGenerator : ITextureSource
     private readonly TorchScriptDenoiser? compiled;      // in Precision: the module's own weights, or bf16 copies
     private readonly PreconditioningCoefficients?[] atFirst = new PreconditioningCoefficients?[2];
     private readonly PreconditioningCoefficients? atSecond;
-    private readonly SeedNoise?[] cache = new SeedNoise?[CachedSeeds];
+    private readonly SeedNoiseCache cache = new(CachedSeeds);
     private readonly bool onCpu;
     private Tensor? mixFirst, mixSecond;     // CPU slerp results [1, 3, H, W]
     private Tensor? inputFirst, inputSecond; // device: σmax·z and √(τ²−ε²)·z′
@@ -445,28 +445,14 @@ public sealed partial class TextureGenerator : ITextureSource
         LatentSlerp.Combine(a, b, wa, wb, MemoryMarshal.Cast<byte, float>(destination.bytes));
     }
 
-    // The cached noise of a seed (least recently used entry replaced; never the one in use as 'keep').
-    private SeedNoise Entry(ulong seed, bool needSecond, SeedNoise? keep = null)
-    {
-        SeedNoise? hit = null;
-        foreach (var e in cache)
-            if (e is { HasFirst: true } && e.Seed == seed) { hit = e; break; }
-        if (hit is null)
-        {
-            foreach (var e in cache)
-                if (!ReferenceEquals(e, keep) && (hit is null || e!.LastUse < hit.LastUse)) hit = e;
-        }
-        hit!.Fill(seed, needSecond, generator);
-        hit.LastUse = frame;
-        return hit;
-    }
+    private SeedNoise Entry(ulong seed, bool needSecond, SeedNoise? keep = null) => cache.Get(seed, needSecond, generator, frame, keep);
 
     private void EnsureSize(int w, int h)
     {
         if (w == width && h == height) return;
         FreeBuffers();
         var shape = new long[] { 1, 3, h, w };
-        for (int i = 0; i < cache.Length; i++) cache[i] = new SeedNoise(h, w);
+        cache.Resize(h, w);
         mixFirst = empty(shape, ScalarType.Float32, CPU);
         mixSecond = empty(shape, ScalarType.Float32, CPU);
         inputFirst = empty(shape, ScalarType.Float32, Device);
@@ -480,7 +466,7 @@ public sealed partial class TextureGenerator : ITextureSource
 
     private void FreeBuffers()
     {
-        for (int i = 0; i < cache.Length; i++) { cache[i]?.Dispose(); cache[i] = null; }
+        cache.Clear();
         mixFirst?.Dispose(); mixSecond?.Dispose();
         inputFirst?.Dispose(); inputSecond?.Dispose();
         staging?.Dispose();
