@@ -22,7 +22,7 @@ internal sealed class BenchCli
         "Write the results as JSON (ms per frame median and p95, textures per second, settings).");
     private readonly Option<bool> train = OptionKit.Flag("--train",
         "Time training iterations instead (forward, backward and Adam step on --batch crops of --size; --steps is ignored).");
-    private readonly Option<Networks.ConvolutionCompute?> compute = OptionKit.Compute("--compute",
+    private readonly Option<Networks.ConvolutionCompute?> compute = OptionKit.Choice<Networks.ConvolutionCompute>("--compute",
         "With --train: layout and precision of the convolutions (fp32, fp32-cl = channels-last, bf16 = bfloat16 autocast, bf16-cl). Default: fp32.");
     private readonly Option<ComputeDevice?> device = OptionKit.Choice<ComputeDevice>("--device", "Compute device (default: cpu).");
 
@@ -67,6 +67,6 @@ internal sealed class BenchCli
             Json: result.GetValue(json),
             Device: result.GetValue(device) ?? ComputeDevice.Cpu,
             Train: result.GetValue(train),
-            Compute: result.GetValue(compute) ?? Networks.ConvolutionCompute.Default);
+            Compute: result.GetValue(compute) ?? Networks.ConvolutionCompute.Float32);
     }
 }

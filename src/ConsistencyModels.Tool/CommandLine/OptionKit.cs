@@ -71,25 +71,6 @@ internal static class OptionKit
         return option;
     }
 
-    /// <summary>A <see cref="Networks.ConvolutionCompute"/> option by its names (fp32, fp32-cl, bf16, bf16-cl); null when not given.</summary>
-    public static Option<Networks.ConvolutionCompute?> Compute(string name, string description)
-    {
-        var option = new Option<Networks.ConvolutionCompute?>(name)
-        {
-            Description = description,
-            HelpName = string.Join('|', Networks.ConvolutionCompute.Names),
-            CustomParser = result =>
-            {
-                string token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-                if (Networks.ConvolutionCompute.Names.Contains(token)) return Networks.ConvolutionCompute.Parse(token);
-                result.AddError($"unknown {name} '{token}': expected {string.Join(", ", Networks.ConvolutionCompute.Names)}");
-                return null;
-            },
-        };
-        option.CompletionSources.Add(Networks.ConvolutionCompute.Names.ToArray());
-        return option;
-    }
-
     /// <summary>A comma-separated list of integers (e.g. <c>1,2,4,4</c>); <c>none</c> is the empty list; null when not given.</summary>
     public static Option<int[]?> IntList(string name, string description, string helpName = "N,N,...") =>
         new(name)

@@ -30,7 +30,7 @@ internal sealed class TrainTeacherCli
         "Residual blocks per level in the encoder (the decoder has one more). Default: the preset's (small: 1).");
     private readonly Option<int[]?> attention = OptionKit.IntList("--attention",
         "Levels with self-attention (0 = full resolution; the lowest level also puts it in the first middle block), or none. Default: the preset's (small: none).", "L,L,...|none");
-    private readonly Option<Networks.ConvolutionCompute?> compute = OptionKit.Compute("--compute",
+    private readonly Option<Networks.ConvolutionCompute?> compute = OptionKit.Choice<Networks.ConvolutionCompute>("--compute",
         "Layout and precision of the convolutions: fp32, bf16 (bfloat16 autocast: float32 weights and optimizer, bf16 convolutions; 1.25x faster on CPUs with native bf16), fp32-cl/bf16-cl (channels-last). Default: bf16 where the CPU computes bf16 natively, else fp32.");
     private readonly RunOptionSet run = new();
 

@@ -59,7 +59,7 @@ public static class BenchCommand
             net.to(device);
             net.Net.Compute = options.Compute;
             parameters = net.Net.ParameterCount;
-            progress.Info($"bench --train: {what}, {parameters:N0} parameters, batch {options.Batch} of {options.Size}² crops, convolutions {options.Compute.Name}, {TorchInfo.Describe()}");
+            progress.Info($"bench --train: {what}, {parameters:N0} parameters, batch {options.Batch} of {options.Size}² crops, convolutions {EnumNames.Of(options.Compute)}, {TorchInfo.Describe()}");
             result = TimeTraining(net, metadata, options, device, progress, cancellation);
         }
         else
@@ -292,7 +292,7 @@ public static class BenchCommand
         if (options.Threads is int t) args.Add($"--threads {t}");
         if (options.Device != ComputeDevice.Cpu) args.Add($"--device {EnumNames.Of(options.Device)}");
         if (options.Train) args.Add("--train");
-        if (options.Train && options.Compute != Networks.ConvolutionCompute.Default) args.Add($"--compute {options.Compute.Name}");
+        if (options.Train && options.Compute != Networks.ConvolutionCompute.Float32) args.Add($"--compute {EnumNames.Of(options.Compute)}");
         return string.Join(' ', args);
     }
 }

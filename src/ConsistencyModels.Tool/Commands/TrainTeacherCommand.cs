@@ -35,7 +35,7 @@ public static class TrainTeacherCommand
         var dataset = TrainingDataLoader.Load(options.Data);
         var config = options.Shape.Apply(Presets.For(options.Config)) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
         NetworkLimits.CheckSize("--crop", options.Crop, config, EnumNames.Of(options.Config));
-        var compute = options.Compute ?? ConvolutionCompute.TrainingDefault(device.type == DeviceType.CPU);
+        var compute = options.Compute ?? ConvolutionComputes.TrainingDefault(device.type == DeviceType.CPU);
         MemoryBudget.Check("--crop", options.Crop, options.Run.Batch, config);
         var run = TrainingRuns.Open(options.Run, sync, [("--data", options.Data)], progress);
         var batches = new CropBatchSource(dataset, options.Crop, options.Run.Seed, conditional: config.ClassCount > 0);
@@ -57,7 +57,7 @@ public static class TrainTeacherCommand
         using var objective = new TeacherObjective(net, ema, new EdmLoss(), options.Ema);
         var trainerOptions = options.Run.ToTrainer(options.Iters, options.Lr, options.Warmup ?? Math.Min(1000, options.Iters / 10));
         progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {EnumNames.Of(options.Config)} network {options.Shape.Describe()} " +
-                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, convolutions {compute.Name}, {TorchInfo.Describe()}");
+                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, convolutions {EnumNames.Of(compute)}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, "train-teacher", trainerOptions, objective, batches, metadata,
             step => SampleGrids.Write(ema, metadata, SamplerKind.Heun, 18, 16, options.Crop * 2, options.Run.Seed, run.SampleGridPath(step)),
             cancellation);

@@ -25,4 +25,4 @@ public sealed record BenchOptions(
     string? Json,
     ComputeDevice Device,
     bool Train,
-    Networks.ConvolutionCompute Compute = default);
+    Networks.ConvolutionCompute Compute = Networks.ConvolutionCompute.Float32);

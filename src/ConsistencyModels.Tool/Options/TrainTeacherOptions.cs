@@ -30,7 +30,7 @@ public sealed record TrainTeacherOptions
     /// <summary>Changes to the preset's network (width, levels, blocks, attention).</summary>
     public NetworkShape Shape { get; init; } = NetworkShape.None;
 
-    /// <summary>Convolution layout and precision; null = <see cref="ConsistencyModels.Networks.ConvolutionCompute.TrainingDefault"/>.</summary>
+    /// <summary>Convolution layout and precision; null = <see cref="ConsistencyModels.Networks.ConvolutionComputes.TrainingDefault"/>.</summary>
     public ConsistencyModels.Networks.ConvolutionCompute? Compute { get; init; }
 
     /// <summary>The settings every training command shares.</summary>

@@ -14,18 +14,18 @@ internal static class Convolution
     /// <summary>y = conv(x) with <paramref name="conv"/>'s weights; <paramref name="pad"/> is its padding (0 or 1), circular or zero.</summary>
     public static Tensor Apply(Conv2d conv, Tensor x, int pad, bool circular, ConvolutionCompute compute)
     {
-        if (compute == ConvolutionCompute.Default)
+        if (compute == ConvolutionCompute.Float32)
             return conv.forward(x);
         using var scope = NewDisposeScope();
         Tensor w = conv.weight!;
         Tensor? b = conv.bias;
         var dtype = w.dtype;
-        if (compute.ChannelsLast)
+        if (compute.HasFlag(ConvolutionCompute.ChannelsLast))
         {
             x = ToChannelsLast(x);
             w = ToChannelsLast(w);
         }
-        if (compute.Bfloat16 && dtype == ScalarType.Float32)
+        if (compute.HasFlag(ConvolutionCompute.Bfloat16) && dtype == ScalarType.Float32)
         {
             x = x.to(ScalarType.BFloat16);
             w = w.to(ScalarType.BFloat16);

@@ -141,7 +141,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         emb = nn.functional.silu(emb);
 
         var h = cfg.PixelUnshuffleStem ? nn.functional.pixel_unshuffle(x, 2) : x;
-        if (compute.ChannelsLast) h = Convolution.ToChannelsLast(h);
+        if (compute.HasFlag(ConvolutionCompute.ChannelsLast)) h = Convolution.ToChannelsLast(h);
         h = Convolution.Apply(conv_in, h, 1, cfg.CircularPadding, compute);
         var skips = new Stack<Tensor>();
         skips.Push(h);

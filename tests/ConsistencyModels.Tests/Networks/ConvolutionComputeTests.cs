@@ -54,8 +54,8 @@ public class ConvolutionComputeTests
     [TestCase(false)]
     public void ChannelsLastComputesTheSameFunction(bool circular)
     {
-        var (y0, g0) = Run(ConvolutionCompute.Default, circular);
-        var (y1, g1) = Run(new ConvolutionCompute(ChannelsLast: true, Bfloat16: false), circular);
+        var (y0, g0) = Run(ConvolutionCompute.Float32, circular);
+        var (y1, g1) = Run(ConvolutionCompute.ChannelsLast, circular);
         Assert.That(MaxRelative(y1, y0), Is.LessThan(1e-5));
         Assert.That(MaxRelative(g1, g0), Is.LessThan(1e-4));
     }
@@ -65,8 +65,8 @@ public class ConvolutionComputeTests
     {
         // The channels-last test compares the functional path (explicit circular pad) with the module's; it only means
         // something if the padding mode changes the output at this size.
-        var (y0, _) = Run(ConvolutionCompute.Default, circular: true);
-        var (yZero, _) = Run(ConvolutionCompute.Default, circular: false);
+        var (y0, _) = Run(ConvolutionCompute.Float32, circular: true);
+        var (yZero, _) = Run(ConvolutionCompute.Float32, circular: false);
         Assert.That(MaxRelative(yZero, y0), Is.GreaterThan(1e-3), "zero and circular padding must differ, or the test sees nothing");
     }
 
@@ -74,8 +74,8 @@ public class ConvolutionComputeTests
     [TestCase(true)]
     public void Bfloat16AutocastIsTheSameFunctionToBfloat16Precision(bool channelsLast)
     {
-        var (y0, g0) = Run(ConvolutionCompute.Default);
-        var (y1, g1) = Run(new ConvolutionCompute(channelsLast, Bfloat16: true));
+        var (y0, g0) = Run(ConvolutionCompute.Float32);
+        var (y1, g1) = Run(channelsLast ? ConvolutionCompute.Bfloat16ChannelsLast : ConvolutionCompute.Bfloat16);
         double rel = MaxRelative(y1, y0);
         Assert.That(rel, Is.LessThan(0.05), "bf16 keeps about 2-3 significant digits");
         Assert.That(rel, Is.GreaterThan(1e-6), "bf16 must actually round (else the mode did nothing)");
@@ -85,8 +85,9 @@ public class ConvolutionComputeTests
     [Test]
     public void NamesRoundTrip()
     {
-        foreach (string name in ConvolutionCompute.Names)
-            Assert.That(ConvolutionCompute.Parse(name).Name, Is.EqualTo(name));
-        Assert.Throws<ArgumentException>(() => ConvolutionCompute.Parse("fp16"));
+        Assert.That(ConsistencyModels.Naming.EnumNames.All<ConvolutionCompute>(), Is.EqualTo(new[] { "fp32", "fp32-cl", "bf16", "bf16-cl" }));
+        foreach (string name in ConsistencyModels.Naming.EnumNames.All<ConvolutionCompute>())
+            Assert.That(ConsistencyModels.Naming.EnumNames.Of(ConsistencyModels.Naming.EnumNames.Parse<ConvolutionCompute>(name)), Is.EqualTo(name));
+        Assert.Throws<ArgumentException>(() => ConsistencyModels.Naming.EnumNames.Parse<ConvolutionCompute>("fp16"));
     }
 }

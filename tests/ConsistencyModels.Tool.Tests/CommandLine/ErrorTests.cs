@@ -49,7 +49,7 @@ public class ErrorTests
 
     [TestCase("--attention", "5", "error: --channels/--mults/--blocks/--attention: AttentionLevels entries must be level indices in [0, 2], got 5.")]
     [TestCase("--mults", "1,x", "error: --mults expects comma-separated integers (or none), got '1,x'; see 'cm train-teacher --help'")]
-    [TestCase("--compute", "fp16", "error: unknown --compute 'fp16': expected fp32, fp32-cl, bf16, bf16-cl; see 'cm train-teacher --help'")]
+    [TestCase("--compute", "fp16", "error: unknown --compute 'fp16': expected fp32, fp32-cl, bf16 or bf16-cl; see 'cm train-teacher --help'")]
     [TestCase("--channels", "7", "error: --channels/--mults/--blocks/--attention: BaseChannels must be an even number >= 4, got 7.")]
     public void TrainTeacherNetworkShape(string option, string value, string expected)
     {

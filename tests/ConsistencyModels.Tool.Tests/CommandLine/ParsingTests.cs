@@ -75,7 +75,7 @@ public class ParsingTests
         Assert.That(options.Shape.Multipliers, Is.EqualTo(new[] { 1, 2, 4, 4 }));
         Assert.That(options.Shape.Blocks, Is.EqualTo(2));
         Assert.That(options.Shape.Attention, Is.EqualTo(new[] { 3 }));
-        Assert.That(options.Compute, Is.EqualTo(new ConsistencyModels.Networks.ConvolutionCompute(ChannelsLast: true, Bfloat16: false)));
+        Assert.That(options.Compute, Is.EqualTo(ConsistencyModels.Networks.ConvolutionCompute.ChannelsLast));
         var config = options.Shape.Apply(ConsistencyModels.Networks.UNetConfig.Small);
         Assert.That(config.DownsamplingFactor, Is.EqualTo(16), "a fourth level halves once more");
         Assert.That(config.AttentionLevels, Is.EqualTo(new[] { 3 }));
