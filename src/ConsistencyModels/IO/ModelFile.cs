@@ -14,7 +14,7 @@ namespace ConsistencyModels.IO;
 public static class ModelFile
 {
     /// <summary>Key of the metadata JSON in the safetensors "__metadata__" map.</summary>
-    public const string MetadataKey = "cm.metadata";
+    public const string MetadataKey = ModelWeights.MetadataKey;
 
     /// <summary>Builds a freshly initialized model for <paramref name="metadata"/>: a new <see cref="UNet"/> in
     /// <see cref="EdmPrecond"/> (teacher) or <see cref="ConsistencyPrecond"/> with ε = SigmaMin (consistency).</summary>
@@ -186,12 +186,7 @@ public static class ModelFile
                 $"{source}: the metadata describes a network with at least {need:N0} weights, but the file holds only {have:N0}: metadata and weights do not belong together.");
     }
 
-    private static ModelMetadata ReadMetadata(IReadOnlyDictionary<string, string> map, string source)
-    {
-        if (!map.TryGetValue(MetadataKey, out string? json))
-            throw new ModelFormatException($"{source}: not a model file of this project: the safetensors metadata has no '{MetadataKey}' entry.");
-        return ModelMetadata.FromJson(json, source);
-    }
+    private static ModelMetadata ReadMetadata(IReadOnlyDictionary<string, string> map, string source) => ModelWeights.ReadMetadata(map, source);
 
     private static void CheckDescribes(ModelMetadata metadata, PreconditionedNetwork model)
     {
