@@ -64,12 +64,12 @@ namespace ConsistencyModels.Runtime;
 public sealed partial class TextureGenerator : ITextureSource
 {
     /// <summary>Name of the default model's resource in the <see cref="DefaultModelAssemblyName"/> assembly.</summary>
-    public const string DefaultModelResource = "models/default.safetensors";
+    public const string DefaultModelResource = IO.DefaultModelResource.ResourceName;
 
     /// <summary>The assembly (and package) that embeds the default model: a package of its own, because its weights are
     /// GPL-3.0-or-later (trained on GIMP's patterns) while this package is MIT. Reference it to use
     /// <see cref="LoadDefault"/>.</summary>
-    public const string DefaultModelAssemblyName = "ConsistencyModels.DefaultModel";
+    public const string DefaultModelAssemblyName = IO.DefaultModelResource.AssemblyName;
 
     private const int CachedSeeds = 3;
     private readonly LoadedModel loaded;
@@ -204,7 +204,7 @@ public sealed partial class TextureGenerator : ITextureSource
 
     /// <summary>Whether the app carries the default model (it references the <see cref="DefaultModelAssemblyName"/>
     /// package or project, and that build embeds <see cref="DefaultModelResource"/>).</summary>
-    public static bool HasDefaultModel => DefaultModelAssembly()?.GetManifestResourceInfo(DefaultModelResource) is not null;
+    public static bool HasDefaultModel => IO.DefaultModelResource.IsAvailable;
 
     /// <summary>Loads the default model from the <see cref="DefaultModelAssemblyName"/> package (GPL-3.0-or-later weights).</summary>
     /// <exception cref="FileNotFoundException">The app does not reference that package, or its build embeds no model.</exception>
@@ -217,31 +217,7 @@ public sealed partial class TextureGenerator : ITextureSource
     /// <summary>The default model file's bytes (safetensors) from the <see cref="DefaultModelAssemblyName"/> package, for
     /// other backends (the ONNX Runtime source); the caller disposes the stream.</summary>
     /// <exception cref="FileNotFoundException">The app does not reference that package, or its build embeds no model.</exception>
-    public static Stream OpenDefaultModel()
-    {
-        var assembly = DefaultModelAssembly() ?? throw new FileNotFoundException(
-            $"The default model is not part of this app: add <PackageReference Include=\"{DefaultModelAssemblyName}\" /> "
-            + $"(its weights are GPL-3.0-or-later, see its MODEL-LICENSE.md), or pass your own model file to new TextureGenerator(path).",
-            DefaultModelAssemblyName + ".dll");
-        return assembly.GetManifestResourceStream(DefaultModelResource)
-            ?? throw new FileNotFoundException(
-                $"The default model is not embedded in this build of {DefaultModelAssemblyName} "
-                + $"(resource '{DefaultModelResource}' missing): train it with the cm tool into runtime/models/default.safetensors and rebuild, or pass a model file.",
-                DefaultModelResource);
-    }
-
-    // The default model's assembly when the app carries it (loaded by name: this package does not depend on it).
-    private static Assembly? DefaultModelAssembly()
-    {
-        try
-        {
-            return Assembly.Load(new AssemblyName(DefaultModelAssemblyName));
-        }
-        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
-        {
-            return null;
-        }
-    }
+    public static Stream OpenDefaultModel() => IO.DefaultModelResource.Open();
 
     /// <inheritdoc />
     public string Description { get; }

@@ -74,6 +74,41 @@ public sealed unsafe class GlComputeTextureGenerator : IDisposable
     private long submitted, xOff, netOff, resultOff;
     private bool disposed;
 
+    /// <summary>Loads a model file (safetensors, read without libtorch) onto the GPU of <paramref name="gl"/>'s context.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is corrupt, or a diffusion teacher that needs tens of steps.</exception>
+    /// <exception cref="NotSupportedException">The context lacks compute shaders (desktop OpenGL 4.3+).</exception>
+    public static GlComputeTextureGenerator FromFile(GL gl, string path, GlComputeOptions? options = null) =>
+        FromWeights(gl, ModelWeights.Load(path), Path.GetFileName(path), options);
+
+    /// <summary>Loads a model file held in <paramref name="bytes"/>; <paramref name="name"/> names it in messages.</summary>
+    /// <exception cref="ModelFormatException">The data is corrupt or not a 1–2 step model.</exception>
+    /// <exception cref="NotSupportedException">The context lacks compute shaders (desktop OpenGL 4.3+).</exception>
+    public static GlComputeTextureGenerator FromBytes(GL gl, byte[] bytes, string name, GlComputeOptions? options = null) =>
+        FromWeights(gl, ModelWeights.Load(bytes, name), name, options);
+
+    /// <summary>Loads the default model from the ConsistencyModels.DefaultModel package (GPL-3.0-or-later weights).</summary>
+    /// <exception cref="FileNotFoundException">The app does not reference that package.</exception>
+    /// <exception cref="NotSupportedException">The context lacks compute shaders (desktop OpenGL 4.3+).</exception>
+    public static GlComputeTextureGenerator LoadDefault(GL gl, GlComputeOptions? options = null) =>
+        FromWeights(gl, ModelWeights.LoadDefault(), DefaultModelResource.Source, options);
+
+    /// <summary>Uses already loaded weights.</summary>
+    /// <exception cref="ModelFormatException">The model needs tens of steps or is not RGB.</exception>
+    /// <exception cref="NotSupportedException">The context lacks compute shaders (desktop OpenGL 4.3+).</exception>
+    public static GlComputeTextureGenerator FromWeights(GL gl, ModelWeights weights, string? name = null, GlComputeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        try
+        {
+            return new GlComputeTextureGenerator(gl, weights.Metadata, weights.ReadFloat32, name ?? weights.Source, options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException(e.Message, e);
+        }
+    }
+
     /// <summary>Builds the backend for a model given as metadata and a tensor reader (name → float32 values, row-major);
     /// <paramref name="name"/> names it in messages.</summary>
     /// <exception cref="NotSupportedException">The context lacks compute shaders, or the network has an op the backend lacks.</exception>

@@ -32,6 +32,8 @@ internal sealed class TrainTeacherCli
         "Levels with self-attention (0 = full resolution; the lowest level also puts it in the first middle block), or none. Default: the preset's (small: none).", "L,L,...|none");
     private readonly Option<Networks.ConvolutionCompute?> compute = OptionKit.Choice<Networks.ConvolutionCompute>("--compute",
         "Layout and precision of the convolutions: fp32, bf16 (bfloat16 autocast: float32 weights and optimizer, bf16 convolutions; 1.25x faster on CPUs with native bf16), fp32-cl/bf16-cl (channels-last). Default: bf16 where the CPU computes bf16 natively, else fp32.");
+    private readonly Option<string?> init = OptionKit.Path("--init", "FILE",
+        "Start from the weights of a teacher made by cm train-teacher (its EMA weights; the optimizer and the EMA restart): continues a teacher in a new run folder, e.g. one committed to a repository. The network is the file's: --config/--channels/--mults/--blocks/--attention are refused with it. The saved model counts the file's iterations too.");
     private readonly RunOptionSet run = new();
 
     public TrainTeacherCli()
@@ -51,6 +53,7 @@ internal sealed class TrainTeacherCli
         Command.Add(blocks);
         Command.Add(attention);
         Command.Add(compute);
+        Command.Add(init);
         run.AddTo(Command);
     }
 
@@ -66,7 +69,19 @@ internal sealed class TrainTeacherCli
         var preset = result.GetValue(config) ?? NetworkPreset.Small;
         int cropSize = result.GetValue(crop);
         var shape = new NetworkShape(result.GetValue(channels), Given(result, mults), result.GetValue(blocks), Given(result, attention));
-        NetworkLimits.CheckSize("--crop", cropSize, shape.Apply(Commands.Presets.For(preset)), EnumNames.Of(preset));
+        string? initPath = result.GetValue(init);
+        if (initPath is not null)
+        {
+            foreach (var (name, given) in new (string, bool)[]
+                     {
+                         ("--config", result.GetResult(config) is { Implicit: false }), ("--channels", shape.Channels is not null),
+                         ("--mults", shape.Multipliers is not null), ("--blocks", shape.Blocks is not null), ("--attention", shape.Attention is not null),
+                     })
+                if (given)
+                    throw new CmException($"{name} cannot be combined with --init: the network is the one in {initPath}");
+        }
+        else
+            NetworkLimits.CheckSize("--crop", cropSize, shape.Apply(Commands.Presets.For(preset)), EnumNames.Of(preset));
         return new TrainTeacherOptions
         {
             Data = result.GetValue(data)!,
@@ -79,6 +94,7 @@ internal sealed class TrainTeacherCli
             Unconditional = result.GetValue(unconditional),
             Shape = shape,
             Compute = result.GetValue(compute),
+            Init = initPath,
             Run = shared,
         };
     }

@@ -33,16 +33,25 @@ public static class TrainTeacherCommand
         InputChecks.RequireData("--data", options.Data);
         var device = ToolDevice.Resolve(options.Run.Device);
         var dataset = TrainingDataLoader.Load(options.Data);
-        var config = options.Shape.Apply(Presets.For(options.Config)) with { ClassCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count };
+        int classCount = options.Unconditional || dataset.ClassNames.Count < 2 ? 0 : dataset.ClassNames.Count;
+        using var init = options.Init is null ? null : LoadInit(options.Init, dataset.ClassNames, classCount);
+        var config = init?.Metadata.Config ?? options.Shape.Apply(Presets.For(options.Config)) with { ClassCount = classCount };
         NetworkLimits.CheckSize("--crop", options.Crop, config, EnumNames.Of(options.Config));
         var compute = options.Compute ?? ConvolutionComputes.TrainingDefault(device.type == DeviceType.CPU);
         MemoryBudget.Check("--crop", options.Crop, options.Run.Batch, config);
-        var run = TrainingRuns.Open(options.Run, sync, [("--data", options.Data)], progress);
+        var run = TrainingRuns.Open(options.Run, sync, init is null ? [("--data", options.Data)] : [("--data", options.Data), ("--init", options.Init!)], progress);
         var batches = new CropBatchSource(dataset, options.Crop, options.Run.Seed, conditional: config.ClassCount > 0);
         using var net = new EdmPrecond(new UNet(config));
         using var ema = new EdmPrecond(new UNet(config));
         net.to(device);
         ema.to(device);
+        if (init is not null)
+        {
+            // The EMA weights start both the trained and the averaged network; Adam's moments and the EMA's history
+            // restart (a resumed run's checkpoint, if any, replaces both below).
+            Ema.Copy(net.Net, init.Net);
+            Ema.Copy(ema.Net, init.Net);
+        }
         net.Net.Compute = compute;
         var metadata = new ModelMetadata
         {
@@ -56,7 +65,11 @@ public static class TrainTeacherCommand
         };
         using var objective = new TeacherObjective(net, ema, new EdmLoss(), options.Ema);
         var trainerOptions = options.Run.ToTrainer(options.Iters, options.Lr, options.Warmup ?? Math.Min(1000, options.Iters / 10));
-        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {EnumNames.Of(options.Config)} network {options.Shape.Describe()} " +
+        long priorIterations = init?.Metadata.TrainingIterations ?? 0;
+        if (init is not null)
+            progress.Info($"--init {options.Init}: starting from its weights ({priorIterations} iterations; optimizer and EMA restart)");
+        string network = init is null ? $"{EnumNames.Of(options.Config)} network {options.Shape.Describe()}" : $"network of {Path.GetFileName(options.Init)}";
+        progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {network} " +
                       $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, convolutions {EnumNames.Of(compute)}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, "train-teacher", trainerOptions, objective, batches, metadata,
             step => SampleGrids.Write(ema, metadata, SamplerKind.Heun, 18, 16, options.Crop * 2, options.Run.Seed, run.SampleGridPath(step)),
@@ -66,8 +79,42 @@ public static class TrainTeacherCommand
             progress.Finish($"stopped at step {done}; continue with --resume");
             return ExitCodes.Cancelled;
         }
-        if (sync.IsPrimary) ModelFile.Save(run.ModelPath, ema, metadata with { TrainingIterations = done });
+        if (sync.IsPrimary) ModelFile.Save(run.ModelPath, ema, metadata with { TrainingIterations = priorIterations + done });
         progress.Finish($"done: {run.ModelPath}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Loads the <c>--init</c> teacher and checks that it was trained on the same classes.</summary>
+    private static LoadedModel LoadInit(string path, IReadOnlyList<string> classNames, int classCount)
+    {
+        InputChecks.RequireFile("--init", path, "a model trained with cm train-teacher");
+        LoadedModel model;
+        try
+        {
+            model = ModelFile.Load(path);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new CmException($"--init {path}: {e.Message}", e);
+        }
+        try
+        {
+            if (model.Kind != ModelKind.Teacher)
+                throw new CmException($"--init {path}: is a {EnumNames.Of(model.Kind)} model, expected a diffusion teacher from cm train-teacher");
+            int fileClasses = model.Metadata.Config.ClassCount;
+            if (fileClasses != classCount)
+                throw new CmException($"--init {path}: the model has {fileClasses} classes but --data gives {classCount}{(classCount == 0 ? " (unconditional)" : "")}");
+            if (classCount > 0 && !model.Metadata.ClassNames.SequenceEqual(classNames))
+            {
+                int i = Enumerable.Range(0, classCount).First(k => k >= model.Metadata.ClassNames.Length || model.Metadata.ClassNames[k] != classNames[k]);
+                throw new CmException($"--init {path}: class {i} is '{(i < model.Metadata.ClassNames.Length ? model.Metadata.ClassNames[i] : "")}' in the model but '{classNames[i]}' in --data");
+            }
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 }

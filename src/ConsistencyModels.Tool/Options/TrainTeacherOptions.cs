@@ -33,6 +33,9 @@ public sealed record TrainTeacherOptions
     /// <summary>Convolution layout and precision; null = <see cref="ConsistencyModels.Networks.ConvolutionComputes.TrainingDefault"/>.</summary>
     public ConsistencyModels.Networks.ConvolutionCompute? Compute { get; init; }
 
+    /// <summary>A teacher model file whose weights start the run (null = fresh weights); its network replaces the preset.</summary>
+    public string? Init { get; init; }
+
     /// <summary>The settings every training command shares.</summary>
     public required RunSettings Run { get; init; }
 }

@@ -46,7 +46,7 @@ public static class EdmMapping
         ArgumentNullException.ThrowIfNull(form);
         ArgumentNullException.ThrowIfNull(x0);
         ArgumentNullException.ThrowIfNull(eps);
-        Guard.SameShape(x0, eps, nameof(x0), nameof(eps));
+        TensorGuard.SameShape(x0, eps, nameof(x0), nameof(eps));
         return x0.Times(form.AlphaDerivative(t)).Plus(eps.Times(form.SigmaTDerivative(t)));
     }
 

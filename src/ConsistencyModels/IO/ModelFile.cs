@@ -14,7 +14,7 @@ namespace ConsistencyModels.IO;
 public static class ModelFile
 {
     /// <summary>Key of the metadata JSON in the safetensors "__metadata__" map.</summary>
-    public const string MetadataKey = "cm.metadata";
+    public const string MetadataKey = ModelWeights.MetadataKey;
 
     /// <summary>Builds a freshly initialized model for <paramref name="metadata"/>: a new <see cref="UNet"/> in
     /// <see cref="EdmPrecond"/> (teacher) or <see cref="ConsistencyPrecond"/> with ε = SigmaMin (consistency).</summary>
@@ -56,7 +56,8 @@ public static class ModelFile
         AtomicFile.Write(jsonPath, s => s.Write(Encoding.UTF8.GetBytes(json + "\n")));
     }
 
-    /// <summary>Loads a model file onto <paramref name="device"/> (CPU if null), in eval mode.</summary>
+    /// <summary>Loads a model file onto <paramref name="device"/> (CPU if null), in eval mode. A training checkpoint
+    /// (checkpoints/step-*.safetensors) loads too, as its sampling EMA weights: a run can be sampled while it trains.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is corrupt, its metadata invalid, or its tensors do not
     /// match the configuration (the message names the first mismatching tensor and both shapes).</exception>
@@ -78,7 +79,23 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(stream);
         using var content = Safetensors.Load(stream, source);
         var metadata = ReadMetadata(content.Metadata, source);
-        CheckPlausibleSize(metadata.Config, content.Tensors, source);
+        IReadOnlyDictionary<string, Tensor> weights = content.Tensors;
+        (Dictionary<string, Tensor> Weights, long Step)? checkpoint;
+        try
+        {
+            checkpoint = Training.TrainingCheckpoint.SampledWeights(content.Tensors, content.Metadata, source);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelFormatException(e.Message, e);
+        }
+        if (checkpoint is { } c)
+        {
+            // A training checkpoint loads as the model it would save: its EMA weights, at its step.
+            weights = c.Weights;
+            metadata = metadata with { TrainingIterations = c.Step };
+        }
+        CheckPlausibleSize(metadata.Config, weights, source);
         PreconditionedNetwork model;
         try
         {
@@ -90,7 +107,7 @@ public static class ModelFile
         }
         try
         {
-            LoadState(model.Net, content.Tensors, source);
+            LoadState(model.Net, weights, source);
             if (device is not null)
                 model.to(device);
             model.eval();
@@ -169,12 +186,7 @@ public static class ModelFile
                 $"{source}: the metadata describes a network with at least {need:N0} weights, but the file holds only {have:N0}: metadata and weights do not belong together.");
     }
 
-    private static ModelMetadata ReadMetadata(IReadOnlyDictionary<string, string> map, string source)
-    {
-        if (!map.TryGetValue(MetadataKey, out string? json))
-            throw new ModelFormatException($"{source}: not a model file of this project: the safetensors metadata has no '{MetadataKey}' entry.");
-        return ModelMetadata.FromJson(json, source);
-    }
+    private static ModelMetadata ReadMetadata(IReadOnlyDictionary<string, string> map, string source) => ModelWeights.ReadMetadata(map, source);
 
     private static void CheckDescribes(ModelMetadata metadata, PreconditionedNetwork model)
     {

@@ -14,52 +14,26 @@ namespace ConsistencyModels.IO;
 /// header length bound, UTF-8, JSON structure, duplicate names, dtypes, non-negative dimensions, byte sizes
 /// = element count × dtype size, and offsets that tile the data section exactly (no gaps, no overlap, nothing
 /// outside it). Any violation throws <see cref="SafetensorsFormatException"/> naming the file and the problem.
+/// The header parser is ConsistencyModels.Core's libtorch-free <see cref="SafetensorsFile"/>; this class adds
+/// TorchSharp tensors (reading into them and writing from them).
 /// </summary>
 public static class Safetensors
 {
     /// <summary>Upper bound on the JSON header length (the reference implementation uses 100 MB as well).</summary>
-    public const long MaxHeaderLength = 100_000_000;
+    public const long MaxHeaderLength = SafetensorsFile.MaxHeaderLength;
 
     /// <summary>Key of the free-form string map in the header.</summary>
-    public const string MetadataKey = "__metadata__";
+    public const string MetadataKey = SafetensorsFile.MetadataKey;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    /// <summary>Reads and validates the header of the file at <paramref name="path"/>.</summary>
+    /// <summary>Reads and validates the header of the file at <paramref name="path"/> (<see cref="SafetensorsFile.ReadHeader(string)"/>).</summary>
     /// <exception cref="SafetensorsFormatException">The file is not valid safetensors.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static SafetensorsHeader ReadHeader(string path)
-    {
-        using var fs = OpenRead(path);
-        return ReadHeader(fs, path);
-    }
+    public static SafetensorsHeader ReadHeader(string path) => SafetensorsFile.ReadHeader(path);
 
     /// <summary>Reads and validates a header from a seekable stream positioned at the start of the safetensors data
-    /// (the data is assumed to extend to the end of the stream); <paramref name="source"/> names it in messages.
-    /// Leaves the stream positioned after the header.</summary>
+    /// (<see cref="SafetensorsFile.ReadHeader(Stream, string)"/>). Leaves the stream positioned after the header.</summary>
     /// <exception cref="SafetensorsFormatException">The content is not valid safetensors.</exception>
-    public static SafetensorsHeader ReadHeader(Stream stream, string source)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanSeek)
-            throw new ArgumentException("The stream must be seekable (its length is needed to validate the header); copy it to a MemoryStream first.", nameof(stream));
-        long available = stream.Length - stream.Position;
-        if (available < 8)
-            throw new SafetensorsFormatException(source, $"it is {available} bytes long, shorter than the 8-byte header length field.");
-        Span<byte> lenBytes = stackalloc byte[8];
-        ReadExactly(stream, lenBytes, source);
-        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
-        if (n == 0)
-            throw new SafetensorsFormatException(source, "the header length is 0 (expected a JSON object).");
-        if (n > MaxHeaderLength)
-            throw new SafetensorsFormatException(source, $"the header length {n} exceeds the limit of {MaxHeaderLength} bytes.");
-        if ((long)n > available - 8)
-            throw new SafetensorsFormatException(source, $"the header length {n} exceeds the {available - 8} bytes that follow the length field (truncated file?).");
-        var json = new byte[(int)n];
-        ReadExactly(stream, json, source);
-        long dataLength = available - 8 - (long)n;
-        return ParseHeader(json, dataLength, source);
-    }
+    public static SafetensorsHeader ReadHeader(Stream stream, string source) => SafetensorsFile.ReadHeader(stream, source);
 
     /// <summary>Reads a whole file: validates the header, then reads every tensor into CPU memory.</summary>
     /// <exception cref="SafetensorsFormatException">The file is not valid safetensors.</exception>
@@ -125,179 +99,9 @@ public static class Safetensors
         WriteBody(stream, header, order, tensors);
     }
 
-    private static FileStream OpenRead(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-    }
+    private static FileStream OpenRead(string path) => SafetensorsFile.OpenRead(path);
 
-    private static void ReadExactly(Stream stream, Span<byte> buffer, string source)
-    {
-        try
-        {
-            stream.ReadExactly(buffer);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new SafetensorsFormatException(source, "the file ended early (truncated).", e);
-        }
-    }
-
-    // ---- header parsing -------------------------------------------------------------------------------
-
-    private static SafetensorsHeader ParseHeader(byte[] json, long dataLength, string source)
-    {
-        SafetensorsFormatException Bad(string problem) => new(source, problem);
-
-        string text;
-        try
-        {
-            text = StrictUtf8.GetString(json);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new SafetensorsFormatException(source, "the header is not valid UTF-8.", e);
-        }
-
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 16 });
-        }
-        catch (JsonException e)
-        {
-            throw new SafetensorsFormatException(source, $"the header is not valid JSON ({e.Message}).", e);
-        }
-
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw Bad($"the header must be a JSON object, got {root.ValueKind}.");
-
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            var infos = new List<SafetensorsTensorInfo>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var prop in root.EnumerateObject())
-            {
-                if (!names.Add(prop.Name))
-                    throw Bad($"the header has the key '{prop.Name}' twice.");
-                if (prop.Name == MetadataKey)
-                    ParseMetadata(prop.Value, metadata, Bad);
-                else
-                    infos.Add(ParseTensor(prop.Name, prop.Value, Bad));
-            }
-
-            // Offsets must tile [0, dataLength) exactly: sorted by begin, each starting where the previous ended.
-            infos.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
-            long expected = 0;
-            string? previous = null;
-            foreach (var info in infos)
-            {
-                if (info.Begin < expected)
-                    throw Bad($"the data of tensor '{info.Name}' (bytes {info.Begin}..{info.End}) overlaps tensor '{previous}' (which ends at {expected}).");
-                if (info.Begin > expected)
-                    throw Bad($"there is a gap of {info.Begin - expected} unused bytes before tensor '{info.Name}' (offset {expected}..{info.Begin}).");
-                if (info.End > dataLength)
-                    throw Bad($"the data of tensor '{info.Name}' (bytes {info.Begin}..{info.End}) lies outside the {dataLength}-byte data section.");
-                expected = info.End;
-                previous = info.Name;
-            }
-            if (expected != dataLength)
-                throw Bad($"the data section is {dataLength} bytes but the tensors cover only {expected} bytes.");
-            return new SafetensorsHeader(infos, metadata, json.Length);
-        }
-    }
-
-    private static void ParseMetadata(JsonElement value, Dictionary<string, string> metadata, Func<string, SafetensorsFormatException> bad)
-    {
-        if (value.ValueKind != JsonValueKind.Object)
-            throw bad($"'{MetadataKey}' must be an object of strings, got {value.ValueKind}.");
-        foreach (var p in value.EnumerateObject())
-        {
-            if (p.Value.ValueKind != JsonValueKind.String)
-                throw bad($"'{MetadataKey}' entry '{p.Name}' must be a string, got {p.Value.ValueKind}.");
-            if (!metadata.TryAdd(p.Name, p.Value.GetString()!))
-                throw bad($"'{MetadataKey}' has the key '{p.Name}' twice.");
-        }
-    }
-
-    private static SafetensorsTensorInfo ParseTensor(string name, JsonElement value, Func<string, SafetensorsFormatException> bad)
-    {
-        if (name.Length == 0)
-            throw bad("a tensor has an empty name.");
-        if (value.ValueKind != JsonValueKind.Object)
-            throw bad($"tensor '{name}' must be an object with dtype, shape and data_offsets, got {value.ValueKind}.");
-        string? dtypeName = null;
-        long[]? shape = null, offsets = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in value.EnumerateObject())
-        {
-            if (!seen.Add(p.Name))
-                throw bad($"tensor '{name}' has the field '{p.Name}' twice.");
-            switch (p.Name)
-            {
-                case "dtype":
-                    if (p.Value.ValueKind != JsonValueKind.String)
-                        throw bad($"tensor '{name}': dtype must be a string, got {p.Value.ValueKind}.");
-                    dtypeName = p.Value.GetString();
-                    break;
-                case "shape":
-                    shape = ReadIntegers(p.Value, name, "shape", bad);
-                    break;
-                case "data_offsets":
-                    offsets = ReadIntegers(p.Value, name, "data_offsets", bad);
-                    break;
-                default:
-                    throw bad($"tensor '{name}' has the unknown field '{p.Name}' (expected dtype, shape, data_offsets).");
-            }
-        }
-        if (dtypeName is null) throw bad($"tensor '{name}' has no dtype.");
-        if (shape is null) throw bad($"tensor '{name}' has no shape.");
-        if (offsets is null) throw bad($"tensor '{name}' has no data_offsets.");
-        if (!SafetensorsDTypes.TryParse(dtypeName, out var dtype))
-            throw bad($"tensor '{name}' has the unsupported dtype '{dtypeName}' (expected one of {string.Join(", ", Enum.GetValues<SafetensorsDType>().Select(d => d.HeaderName()))}).");
-        if (shape.Length > 16)
-            throw bad($"tensor '{name}' has {shape.Length} dimensions (at most 16 supported).");
-        if (offsets.Length != 2)
-            throw bad($"tensor '{name}': data_offsets must be [begin, end], got {offsets.Length} numbers.");
-        long begin = offsets[0], end = offsets[1];
-        if (end < begin)
-            throw bad($"tensor '{name}': data_offsets end {end} is before begin {begin}.");
-        long bytes;
-        try
-        {
-            long count = 1;
-            foreach (long d in shape) count = checked(count * d);
-            bytes = checked(count * dtype.ByteSize());
-        }
-        catch (OverflowException)
-        {
-            throw bad($"tensor '{name}': shape [{string.Join(", ", shape)}] is too large.");
-        }
-        if (bytes != end - begin)
-            throw bad($"tensor '{name}': shape [{string.Join(", ", shape)}] of {dtype.HeaderName()} needs {bytes} bytes but data_offsets [{begin}, {end}] give {end - begin}.");
-        return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
-    }
-
-    private static long[] ReadIntegers(JsonElement value, string tensor, string field, Func<string, SafetensorsFormatException> bad)
-    {
-        if (value.ValueKind != JsonValueKind.Array)
-            throw bad($"tensor '{tensor}': {field} must be an array of integers, got {value.ValueKind}.");
-        var result = new long[value.GetArrayLength()];
-        int i = 0;
-        foreach (var e in value.EnumerateArray())
-        {
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out long v))
-                throw bad($"tensor '{tensor}': {field} must contain integers, got '{e.GetRawText()}'.");
-            if (v < 0)
-                throw bad($"tensor '{tensor}': {field} must not contain negative numbers, got {v}.");
-            result[i++] = v;
-        }
-        return result;
-    }
+    private static void ReadExactly(Stream stream, Span<byte> buffer, string source) => SafetensorsFile.ReadExactly(stream, buffer, source);
 
     // ---- writing --------------------------------------------------------------------------------------
 
@@ -323,7 +127,7 @@ public static class Safetensors
                 if (name.Length == 0 || name == MetadataKey)
                     throw new ArgumentException($"Tensor name '{name}' is not allowed (empty or reserved).", nameof(tensors));
                 var t = tensors[name] ?? throw new ArgumentException($"Tensor '{name}' is null.", nameof(tensors));
-                var dtype = SafetensorsDTypes.FromScalarType(t.dtype);
+                var dtype = SafetensorsScalarTypes.FromScalarType(t.dtype);
                 long bytes = t.numel() * dtype.ByteSize();
                 w.WriteStartObject(name);
                 w.WriteString("dtype", dtype.HeaderName());

@@ -24,7 +24,7 @@ public static class DistanceMetric
     /// <summary>d(a, b) for each sample of a batch: shape [B].</summary>
     public static Tensor PerSample(DistanceMetricKind kind, Tensor a, Tensor b)
     {
-        Guard.SameShape(a, b, nameof(a), nameof(b));
+        TensorGuard.SameShape(a, b, nameof(a), nameof(b));
         long batch = a.shape[0];
         using var diff = (a - b).reshape(batch, -1);
         return kind switch

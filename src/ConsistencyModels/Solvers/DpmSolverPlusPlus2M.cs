@@ -27,7 +27,7 @@ public static class DpmSolverPlusPlus2M
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(denoised);
         SolverGuards.Step(sigma, sigmaNext);
-        Guard.SameShape(x, denoised, nameof(x), nameof(denoised));
+        TensorGuard.SameShape(x, denoised, nameof(x), nameof(denoised));
         if (sigmaNext == 0) return denoised.clone();
         using var scope = NewDisposeScope();
         double h = Math.Log(sigma) - Math.Log(sigmaNext);
@@ -35,7 +35,7 @@ public static class DpmSolverPlusPlus2M
         Tensor target = denoised;
         if (previousDenoised is not null)
         {
-            Guard.SameShape(x, previousDenoised, nameof(x), nameof(previousDenoised));
+            TensorGuard.SameShape(x, previousDenoised, nameof(x), nameof(previousDenoised));
             if (!(sigmaPrevious > sigma))
                 throw new ArgumentException($"sigmaPrevious must be > sigma = {sigma}, got {sigmaPrevious}.", nameof(sigmaPrevious));
             double hPrev = Math.Log(sigmaPrevious) - Math.Log(sigma);

@@ -38,7 +38,7 @@ public sealed class RectifiedPairs : IDisposable
     /// <summary>Wraps existing tensors (the object owns them).</summary>
     public RectifiedPairs(Tensor samples, Tensor noise, Tensor? labels)
     {
-        Guard.SameShape(samples, noise, nameof(samples), nameof(noise));
+        TensorGuard.SameShape(samples, noise, nameof(samples), nameof(noise));
         Samples = samples;
         Noise = noise;
         Labels = labels;

@@ -148,5 +148,26 @@ public static class TrainingCheckpoint
         return (info.Step, info.Method);
     }
 
+    /// <summary>
+    /// The sampled network's weights inside a checkpoint's tensors (the "ema" module's, named as in the U-Net's
+    /// state_dict) and the step, so a run can be sampled and evaluated while it trains; null when
+    /// <paramref name="metadata"/> is not a checkpoint's.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A checkpoint without sampling EMA weights, or unreadable metadata.</exception>
+    public static (Dictionary<string, Tensor> Weights, long Step)? SampledWeights(IReadOnlyDictionary<string, Tensor> tensors,
+        IReadOnlyDictionary<string, string> metadata, string source)
+    {
+        if (!metadata.TryGetValue(MetadataKey, out var json)) return null;
+        var info = JsonSerializer.Deserialize<CheckpointInfo>(json) ?? throw new InvalidDataException($"{source}: unreadable checkpoint metadata.");
+        const string prefix = "ema.net.";
+        var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, t) in tensors)
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+                weights[name[prefix.Length..]] = t;
+        if (weights.Count == 0)
+            throw new InvalidDataException($"{source}: this {info.Method} checkpoint (step {info.Step}) holds no sampling EMA weights ('{prefix}*') to sample from.");
+        return (weights, info.Step);
+    }
+
     private sealed record CheckpointInfo(long Step, string Method, string SavedAt);
 }

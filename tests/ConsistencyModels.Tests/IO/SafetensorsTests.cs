@@ -156,7 +156,7 @@ public class SafetensorsTests
     private const string T4 = "\"dtype\":\"F32\",\"shape\":[1]";
 
     /// <summary>Each corrupt file with a fragment its message must contain.</summary>
-    private static IEnumerable<TestCaseData> CorruptFiles()
+    internal static IEnumerable<TestCaseData> CorruptFiles()
     {
         byte[] d4 = new byte[4], d8 = new byte[8];
         TestCaseData Case(string name, byte[] file, string expected) => new TestCaseData(file, expected).SetName("Rejects_" + name);

@@ -34,7 +34,7 @@ public sealed record StructureScore(IReadOnlyList<string> ClassNames, IReadOnlyL
         ArgumentNullException.ThrowIfNull(classNames);
         ArgumentNullException.ThrowIfNull(predicted);
         ArgumentNullException.ThrowIfNull(expected);
-        Guard.SameShape(predicted, expected, nameof(predicted), nameof(expected));
+        TensorGuard.SameShape(predicted, expected, nameof(predicted), nameof(expected));
         var p = predicted.cpu().to(int64).data<long>().ToArray();
         var e = expected.cpu().to(int64).data<long>().ToArray();
         var correct = new int[classNames.Count];

@@ -5,7 +5,7 @@ namespace ConsistencyModels.Networks.Description;
 /// in the model file: the one description of the topology that backends derive their code from (the ONNX exporter
 /// today; issue 15 asks the same of the TorchScript generator and a GL compute plan). Built from the configuration
 /// alone, without TorchSharp, so it can move into a libtorch-free assembly. A test checks it against
-/// <see cref="UNet"/>'s parameters and buffers op by op (names, shapes, order).
+/// <c>UNet</c>'s parameters and buffers op by op (names, shapes, order).
 /// </summary>
 /// <remarks>
 /// Graph inputs: <see cref="InputX"/> [B, InChannels, H, W] (already scaled by c_in), <see cref="InputNoise"/> [B]

@@ -16,7 +16,7 @@ public readonly record struct PlanTransition(double Input, double Denoised, doub
 /// <summary>
 /// The one place that decides how a model is sampled: its default sampler and step count, the noise levels of any
 /// sampler, and, for the samplers that take one network evaluation per step (consistency, Euler), the few-step plan
-/// that <see cref="ModelSampler"/> and the runtime's texture generator both execute.
+/// that <c>ModelSampler</c> and the runtime's texture generator both execute.
 /// </summary>
 /// <remarks>
 /// A plan: x_0 = <see cref="StartScale"/>·z_0; D_i = model(x_i, <see cref="Sigmas"/>[i]); the

@@ -34,10 +34,4 @@ internal static class Guard
         if (value < min)
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be >= {min}, got {value}.");
     }
-
-    public static void SameShape(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b, string nameA, string nameB)
-    {
-        if (!a.shape.SequenceEqual(b.shape))
-            throw new ArgumentException($"{nameA} and {nameB} must have the same shape, got [{string.Join(", ", a.shape)}] and [{string.Join(", ", b.shape)}].");
-    }
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace ConsistencyModels.Networks;
 
 /// <summary>
-/// Architecture of a <see cref="UNet"/>. A record so it can be stored as JSON in a model file's metadata
+/// Architecture of a <c>UNet</c>. A record so it can be stored as JSON in a model file's metadata
 /// (camelCase property names via <c>ModelMetadata.JsonOptions</c>; the defaults here are the runtime's
 /// <see cref="Small"/> model). Layout after EDM's DhariwalUNet (Karras et al. 2022, github:NVlabs/edm
 /// training/networks.py): per level <see cref="ResBlocksPerLevel"/> residual blocks in the encoder and one more
@@ -109,7 +109,7 @@ public sealed record UNetConfig
     }
 
     /// <summary>
-    /// A lower bound on the weights of a <see cref="UNet"/> with this (validated) configuration, computed without
+    /// A lower bound on the weights of a <c>UNet</c> with this (validated) configuration, computed without
     /// building it: the input convolution, the width-preserving 3×3 convolution of every residual block and the
     /// embedding layers. Saturates at <see cref="long.MaxValue"/> instead of overflowing.
     /// </summary>

@@ -11,7 +11,7 @@ namespace ConsistencyModels.IO;
 
 /// <summary>
 /// Everything needed to rebuild and use a model besides its weights. Stored as JSON in the safetensors
-/// "__metadata__" under <see cref="ModelFile.MetadataKey"/> and beside the file as &lt;name&gt;.json for people.
+/// "__metadata__" under <see cref="ModelWeights.MetadataKey"/> ("cm.metadata") and beside the file as &lt;name&gt;.json for people.
 /// </summary>
 public sealed record ModelMetadata
 {

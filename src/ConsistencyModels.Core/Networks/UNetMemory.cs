@@ -1,7 +1,7 @@
 namespace ConsistencyModels.Networks;
 
 /// <summary>
-/// Predictable memory of a <see cref="UNet"/> forward pass, computed from the configuration before anything is
+/// Predictable memory of a <c>UNet</c> forward pass, computed from the configuration before anything is
 /// allocated, so a size that cannot fit is refused up front instead of failing in libtorch's allocator.
 /// </summary>
 public static class UNetMemory
