@@ -195,6 +195,9 @@ public sealed unsafe class GlComputeTextureGenerator : IDisposable
     /// submission; a mid-grey placeholder until the first texture finished (<see cref="HasFrame"/>).</summary>
     public uint CurrentTexture => current < 0 ? 0 : textures[current];
 
+    /// <summary>Submission number (1, 2, …) of <see cref="CurrentTexture"/>; 0 for the placeholder.</summary>
+    public long CurrentSequence => current < 0 ? 0 : sequence[current];
+
     /// <summary>Whether <see cref="CurrentTexture"/> holds a generated texture.</summary>
     public bool HasFrame => current >= 0 && sequence[current] > 0;
 
