@@ -10,6 +10,7 @@
 //             z₁ = noise stream 1), network input c_in′·x. Last: result = clamp(D, −1, 1).
 //   4 output: imageStore of result into the app's texture: e = clamp(v·0.5 + 0.5, 0, 1), sRGB-decoded with LINEAR_OUTPUT,
 //             a = 1; texture row 0 = image row 0 (as GlTextureSink). OUTPUT_FORMAT and LINEAR_OUTPUT defined by the host.
+//   5 noise:  x = noise stream `stream` of seed A (tests).
 // Noise: a counter-based hash (two rounds of pcg4d, Jarzynski & Olano 2020) of (pair index, stream, seed) and
 // Box–Muller; element 2k takes r·cos φ, 2k + 1 takes r·sin φ of pair k. Different values from libtorch's generator for
 // the same seed (documented). With injected = 1 the values come from the noise buffer instead,
@@ -115,6 +116,8 @@ void main()
     float x = mixedNoise(0, i) * startScale;
     act[xOff + i] = x;
     act[netOff + i] = x * cIn;
+#elif PASS == 5
+    act[xOff + i] = noiseAt(0, stream, i);
 #elif PASS == 3
     float x = act[xOff + i];
     float d = cSkip * x + cOut * act[fOff + i];

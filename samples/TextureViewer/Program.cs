@@ -40,6 +40,16 @@ static int Run(string[] args)
         return 2;
     }
 
+    try
+    {
+        SourceFactory.CheckModelPath(options);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+
     // The GL context first (a window, else headless EGL): --backend auto decides by its renderer.
     GlWindow? window = null;
     GlContext? headless = null;
@@ -76,9 +86,10 @@ static int Show(ViewerOptions options, GlWindow? window, GlContext? context, str
 {
     GlComputeTextureGenerator? compute = null;
     TextureRequest request;
+    string why = options.CpuOnly ? "--cpu given" : "no OpenGL";
     try
     {
-        if (context is not null) compute = SourceFactory.CreateCompute(options, context.GL, log);
+        if (context is not null) compute = SourceFactory.CreateCompute(options, context.GL, out why);
         else if (options.Backend == ViewerBackend.Gl) throw new ArgumentException($"--backend gl needs OpenGL: {reason}");
         if (compute is not null)
         {
@@ -118,7 +129,7 @@ static int Show(ViewerOptions options, GlWindow? window, GlContext? context, str
     using (source)
     {
         log.WriteLine($"source: {source.Description}");
-        log.WriteLine(source is TextureGenerator ? "backend: torch (libtorch)" : "backend: torch (procedural source, no model)");
+        log.WriteLine($"backend: torch ({why})");
         Describe(source.ClassNames, request, log);
         if (context is null)
             return CpuViewer.Run(options, source, request, reason, log);

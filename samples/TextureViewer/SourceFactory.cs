@@ -16,10 +16,7 @@ internal static class SourceFactory
             return new ProceduralTextureSource();
         if (options.Model is not null)
         {
-            if (Directory.Exists(options.Model))
-                throw new ArgumentException($"--model: '{options.Model}' is a directory, expected a .safetensors model file.");
-            if (!File.Exists(options.Model))
-                throw new ArgumentException($"--model: file '{options.Model}' not found.");
+            CheckModelPath(options);
             try
             {
                 return new TextureGenerator(options.Model, precision: options.Precision);
@@ -38,6 +35,17 @@ internal static class SourceFactory
             log.WriteLine($"note: falling back to the procedural source: {e.Message}");
             return new ProceduralTextureSource();
         }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when --model names a folder or a missing file (checked before any
+    /// GL context is made, so the error is the only output).</summary>
+    public static void CheckModelPath(ViewerOptions options)
+    {
+        if (options.Model is null || options.Procedural) return;
+        if (Directory.Exists(options.Model))
+            throw new ArgumentException($"--model: '{options.Model}' is a directory, expected a .safetensors model file.");
+        if (!File.Exists(options.Model))
+            throw new ArgumentException($"--model: file '{options.Model}' not found.");
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> when the model cannot generate <paramref name="size"/>² textures.</summary>
@@ -73,14 +81,15 @@ internal static class SourceFactory
     /// file or the default model. Null when auto chooses libtorch (software renderer, or no compute shaders).
     /// </summary>
     /// <exception cref="ArgumentException">--backend gl cannot run here (no compute shaders) or the model file is bad.</exception>
-    public static GlComputeTextureGenerator? CreateCompute(ViewerOptions options, Silk.NET.OpenGL.GL gl, TextWriter log)
+    public static GlComputeTextureGenerator? CreateCompute(ViewerOptions options, Silk.NET.OpenGL.GL gl, out string why)
     {
+        why = options.Procedural ? "procedural source, no model" : "--backend torch";
         if (options.Backend == ViewerBackend.Torch || options.Procedural) return null;
         string renderer = gl.GetStringS(Silk.NET.OpenGL.StringName.Renderer) ?? "";
         bool compute = ConsistencyModels.Runtime.Gl.GlCapabilities.Query(gl).HasComputeConversion;
         if (options.Backend == ViewerBackend.Auto && (!compute || IsSoftwareRenderer(renderer)))
         {
-            log.WriteLine($"backend: torch (auto: '{renderer}' is {(compute ? "a software renderer" : "without compute shaders")}; --backend gl forces the GL backend)");
+            why = $"auto: '{renderer}' is {(compute ? "a software renderer" : "without compute shaders")}; --backend gl forces the GL backend";
             return null;
         }
         if (!compute)

@@ -288,6 +288,32 @@ public sealed unsafe class GlComputeTextureGenerator : IDisposable
         injected = true;
     }
 
+    /// <summary>Tests: the GPU's noise stream <paramref name="stream"/> (0 = z, 1 = z′) of <paramref name="seed"/> for a
+    /// <paramref name="w"/> × <paramref name="h"/> texture, read back.</summary>
+    internal float[] DrawNoise(int w, int h, ulong seed, int stream)
+    {
+        VerifyThread();
+        EnsureSize(w, h);
+        int n = 3 * w * h;
+        var k = kernels.Get(GlKernels.Sample, ("PASS", "5"));
+        gl.BindBufferBase(BufferTargetARB.ShaderStorageBuffer, 0, arena);
+        gl.BindBufferBase(BufferTargetARB.ShaderStorageBuffer, 3, scalars);
+        gl.BindBufferBase(BufferTargetARB.ShaderStorageBuffer, 4, scalars);
+        bool wasInjected = injected;
+        injected = false;
+        SetNoise(k, n, seed, seed + 1, 0f);
+        injected = wasInjected;
+        gl.Uniform1(k.Location("xOff"), (int)xOff);
+        gl.Uniform1(k.Location("stream"), stream);
+        gl.DispatchCompute((uint)((n + 255) / 256), 1, 1);
+        gl.MemoryBarrier(MemoryBarrierMask.AllBarrierBits);
+        var values = new float[n];
+        gl.BindBuffer(BufferTargetARB.ShaderStorageBuffer, arena);
+        fixed (float* p = values) gl.GetBufferSubData(BufferTargetARB.ShaderStorageBuffer, (nint)(xOff * sizeof(float)), (nuint)(n * sizeof(float)), p);
+        gl.BindBuffer(BufferTargetARB.ShaderStorageBuffer, 0);
+        return values;
+    }
+
     /// <summary>Reads the last texture's clamped planar result [3, H, W] (tests; waits for the GPU).</summary>
     internal void ReadResult(Span<float> planar)
     {
