@@ -13,18 +13,15 @@ internal static class HeadlessViewer
     // The frame loop runs for the whole session: compile it optimized once, up front. Tiered JIT would otherwise
     // replace it on the stack after ~10 000 frames (OSR), a one-time native step of several MB in a soak's curve.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int Run(GlContext context, ViewerOptions options, ITextureSource source, TextureRequest request, TextWriter log)
+    public static int Run(GlContext context, ViewerOptions options, IViewerTextures textures, TextureRequest request, TextWriter log)
     {
         var gl = context.GL;
         var frames = options.Frames ?? 60;
         Directory.CreateDirectory(options.OutputDirectory);
         log.WriteLine($"headless: {context.Description}, {frames} frames of {TargetWidth}×{TargetHeight} offscreen, texture {request.Width}×{request.Height}");
 
-        // Mip chain: the plane is tiled and seen at grazing angles; without mips it shimmers.
-        using var sink = new GlTextureSink(gl, request.Width, request.Height, new GlTextureSinkOptions { Mipmaps = true });
         using var renderer = new PlaneRenderer(gl);
         using var target = new OffscreenTarget(gl, TargetWidth, TargetHeight);
-        using var producer = new TextureProducer(source, request, animate: true);
         var stats = new StageStats();
         var captureEvery = Math.Max(1, frames / SheetFrames);
         // Everything the run keeps is allocated here, before frame 0: the captures go straight into the sheet and
@@ -37,13 +34,11 @@ internal static class HeadlessViewer
         using var memory = new MemoryTrace(frames);
         // Without --class the contact sheet walks through the classes: each sheet cell asks for the next class a
         // few frames before it is captured, so a newcomer sees what the model can make.
-        bool cycleClasses = options.ClassName is null && source.ClassNames.Count > 1 && captureEvery >= 3;
+        bool cycleClasses = options.ClassName is null && textures.ClassNames.Count > 1 && captureEvery >= 3;
         var shownClasses = new List<string>(sheet.Capacity);
 
         // The first texture must exist before frame 0 is drawn.
-        var wait = Stopwatch.StartNew();
-        while (!producer.Frames.HasFresh && producer.Error is null && wait.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(1);
-        if (producer.Error is not null) throw producer.Error;
+        textures.WaitForFirst(TimeSpan.FromSeconds(30));
 
         var framePeriod = options.FramesPerSecond > 0 ? 1.0 / options.FramesPerSecond : 0;
         var clock = Stopwatch.StartNew();
@@ -52,18 +47,18 @@ internal static class HeadlessViewer
             var due = TimeSpan.FromSeconds(i * framePeriod) - clock.Elapsed; // pace like a display (60 Hz by default)
             if (due > TimeSpan.Zero) Thread.Sleep(due);
             if (cycleClasses && i % captureEvery == 1 && i / captureEvery + 1 < SheetFrames)
-                producer.Request = request with { ClassIndex = (request.ClassIndex + i / captureEvery + 1) % source.ClassNames.Count };
+                textures.Request = request with { ClassIndex = (request.ClassIndex + i / captureEvery + 1) % textures.ClassNames.Count };
 
             var t0 = Stopwatch.GetTimestamp();
-            if (sink.Update(producer.Frames))
+            if (textures.Update())
             {
-                stats.Generate += producer.Frames.Front.GenerateMilliseconds;
+                stats.Generate += textures.GenerateMilliseconds;
                 stats.GenerateSamples++;
             }
             gl.Finish();
             var t1 = Stopwatch.GetTimestamp();
             target.Bind();
-            renderer.Draw(sink.CurrentTexture, TargetWidth, TargetHeight, clock.Elapsed.TotalSeconds);
+            renderer.Draw(textures.CurrentTexture, TargetWidth, TargetHeight, clock.Elapsed.TotalSeconds);
             gl.Finish();
             var t2 = Stopwatch.GetTimestamp();
             stats.Upload += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
@@ -79,14 +74,14 @@ internal static class HeadlessViewer
                 if (capture)
                 {
                     sheet.Add(readback);
-                    shownClasses.Add(SourceFactory.ClassName(source, producer.Frames.Front.Request.ClassIndex));
+                    shownClasses.Add(SourceFactory.ClassName(textures.ClassNames, textures.ShownRequest.ClassIndex));
                 }
                 if (keep.TryGetValue(i, out var kept)) readback.CopyTo(kept, 0);
             }
             memory.Frame(i, force: i == frames - 1);
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        producer.Dispose(); // stop generating so the counters below are final
+        textures.Stop(); // stop generating so the counters below are final
 
         var written = new List<string>();
         foreach (var (index, rgba) in keep.OrderBy(k => k.Key))
@@ -95,10 +90,10 @@ internal static class HeadlessViewer
             Png.Write(path, rgba, TargetWidth, TargetHeight);
             written.Add(path);
         }
-        var texture = new byte[4 * sink.Width * sink.Height];
-        sink.ReadCurrent(texture);
+        var texture = new byte[4 * textures.Width * textures.Height];
+        textures.ReadCurrent(texture);
         var texturePath = Path.Combine(options.OutputDirectory, "texture.png");
-        Png.Write(texturePath, texture, sink.Width, sink.Height);
+        Png.Write(texturePath, texture, textures.Width, textures.Height);
         written.Add(texturePath);
         var sheetPath = Path.Combine(options.OutputDirectory, "contact_sheet.png");
         Png.Write(sheetPath, sheet.Rgba, sheet.Width, sheet.Height);
@@ -114,22 +109,23 @@ internal static class HeadlessViewer
         {
             ["mode"] = "headless-egl",
             ["gl"] = context.Description,
-            ["source"] = source.Description,
-            ["class"] = SourceFactory.ClassName(source, request.ClassIndex),
+            ["source"] = textures.Description,
+            ["backend"] = textures.Backend,
+            ["class"] = SourceFactory.ClassName(textures.ClassNames, request.ClassIndex),
             ["contactSheetClasses"] = shownClasses,
             ["steps"] = request.Steps,
             ["size"] = request.Width,
-            ["texturesProduced"] = producer.Frames.Published,
-            ["texturesShown"] = producer.Frames.Acquired,
-            ["texturesDropped"] = producer.Frames.Dropped,
-            ["lateFrames"] = producer.Frames.Late,
+            ["texturesProduced"] = textures.Produced,
+            ["texturesShown"] = textures.Shown,
+            ["texturesDropped"] = textures.Dropped,
+            ["lateFrames"] = textures.Late,
             ["framesPerSecondTarget"] = options.FramesPerSecond,
             ["memory"] = memory.ToJson(),
         }, seconds);
         written.Add(statsPath);
 
         log.WriteLine($"rendered {stats.Frames} frames in {seconds:F2} s: {stats.Summary(seconds)}");
-        log.WriteLine($"textures: {producer.Frames.Published} produced, {producer.Frames.Acquired} shown, {producer.Frames.Dropped} dropped; {producer.Frames.Late} frames reused the previous texture");
+        log.WriteLine($"textures: {textures.Produced} produced, {textures.Shown} shown, {textures.Dropped} dropped; {textures.Late} frames reused the previous texture");
         var (afterWarmup, end, growth, _) = memory.Growth();
         if (double.IsFinite(growth))
             log.WriteLine($"memory: RSS {afterWarmup:F1} MB after {memory.WarmupFrames} warm-up frames, {end:F1} MB at the end ({growth:+0.00;-0.00} %)");

@@ -34,8 +34,86 @@ static int Run(string[] args)
         return 0;
     }
 
-    ITextureSource source;
+    if (options.Backend == ViewerBackend.Gl && (options.CpuOnly || options.Procedural))
+    {
+        Console.Error.WriteLine($"error: --backend gl runs the model in OpenGL compute shaders; it cannot be combined with {(options.CpuOnly ? "--cpu" : "--procedural")}.");
+        return 2;
+    }
+
+    try
+    {
+        SourceFactory.CheckModelPath(options);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+
+    // The GL context first (a window, else headless EGL): --backend auto decides by its renderer.
+    GlWindow? window = null;
+    GlContext? headless = null;
+    string reason = "--cpu given";
+    if (!options.CpuOnly)
+    {
+        if (!options.Headless)
+        {
+            try
+            {
+                window = GlContext.CreateWindow(960, 640, "ConsistencyModels viewer");
+            }
+            catch (GlUnavailableException e)
+            {
+                log.WriteLine($"no window ({e.Message}); falling back to headless EGL.");
+            }
+        }
+        if (window is null && !GlContext.TryCreateHeadless(out headless, out reason))
+            headless = null;
+    }
+    GlContext? context = (GlContext?)window ?? headless;
+    try
+    {
+        return Show(options, window, context, reason, log);
+    }
+    finally
+    {
+        context?.Dispose();
+    }
+}
+
+// Runs the viewer on the context (null: CPU only, for `reason`) with the backend --backend chooses.
+static int Show(ViewerOptions options, GlWindow? window, GlContext? context, string reason, TextWriter log)
+{
+    GlComputeTextureGenerator? compute = null;
     TextureRequest request;
+    string why = options.CpuOnly ? "--cpu given" : "no OpenGL";
+    try
+    {
+        if (context is not null) compute = SourceFactory.CreateCompute(options, context.GL, out why);
+        else if (options.Backend == ViewerBackend.Gl) throw new ArgumentException($"--backend gl needs OpenGL: {reason}");
+        if (compute is not null)
+        {
+            SourceFactory.CheckSize(compute, options.Size);
+            request = new TextureRequest(options.Size, options.Size, SourceFactory.ClassIndex(compute.ClassNames, options.ClassName), options.Steps, options.Seed, 0);
+        }
+        else request = default;
+    }
+    catch (ArgumentException e)
+    {
+        compute?.Dispose();
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+    if (compute is not null)
+    {
+        using var textures = new ComputeTextures(context!.GL, compute, request);
+        log.WriteLine($"source: {compute.Description}");
+        log.WriteLine($"backend: gl (the model in compute shaders on {context.GL.GetStringS(Silk.NET.OpenGL.StringName.Renderer)}; no libtorch)");
+        Describe(compute.ClassNames, request, log);
+        return Render(options, window, context, textures, request, log);
+    }
+
+    ITextureSource source;
     try
     {
         source = SourceFactory.Create(options, log);
@@ -51,55 +129,51 @@ static int Run(string[] args)
     using (source)
     {
         log.WriteLine($"source: {source.Description}");
-        if (source.ClassNames.Count > 0) log.WriteLine($"classes (Left/Right): {string.Join(", ", source.ClassNames)}");
-        log.WriteLine($"texture: {request.Width}×{request.Height}, class {SourceFactory.ClassName(source, request.ClassIndex)}, {request.Steps} step(s), seed {request.Seed}");
-
-        if (options.CpuOnly)
-            return CpuViewer.Run(options, source, request, "--cpu given", log);
-
-        if (!options.Headless)
+        log.WriteLine($"backend: torch ({why})");
+        Describe(source.ClassNames, request, log);
+        if (context is null)
+            return CpuViewer.Run(options, source, request, reason, log);
+        IViewerTextures textures;
+        try
         {
-            GlWindow? window = null;
+            textures = new ProducerTextures(context.GL, source, request);
+        }
+        catch (InvalidOperationException e) when (window is null)
+        {
+            return CpuViewer.Run(options, source, request, $"headless rendering failed: {e.Message}", log);
+        }
+        using (textures)
+        {
             try
             {
-                window = GlContext.CreateWindow(960, 640, "ConsistencyModels viewer");
+                return Render(options, window, context, textures, request, log);
             }
-            catch (GlUnavailableException e)
+            catch (InvalidOperationException e) when (window is null)
             {
-                log.WriteLine($"no window ({e.Message}); falling back to headless EGL.");
-            }
-            if (window is not null)
-            {
-                using (window)
-                {
-                    try
-                    {
-                        return WindowedViewer.Run(window, options, source, request, log);
-                    }
-                    catch (Exception e) when (e is InvalidOperationException or GlUnavailableException)
-                    {
-                        Console.Error.WriteLine($"window rendering failed: {e.Message}");
-                        return 1;
-                    }
-                }
+                textures.Stop();
+                return CpuViewer.Run(options, source, request, $"headless rendering failed: {e.Message}", log);
             }
         }
+    }
+}
 
-        string reason;
-        if (GlContext.TryCreateHeadless(out var context, out reason))
-        {
-            using (context)
-            {
-                try
-                {
-                    return HeadlessViewer.Run(context!, options, source, request, log);
-                }
-                catch (InvalidOperationException e)
-                {
-                    reason = $"headless rendering failed: {e.Message}";
-                }
-            }
-        }
-        return CpuViewer.Run(options, source, request, reason, log);
+static void Describe(IReadOnlyList<string> classes, TextureRequest request, TextWriter log)
+{
+    if (classes.Count > 0) log.WriteLine($"classes (Left/Right): {string.Join(", ", classes)}");
+    log.WriteLine($"texture: {request.Width}×{request.Height}, class {SourceFactory.ClassName(classes, request.ClassIndex)}, {request.Steps} step(s), seed {request.Seed}");
+}
+
+static int Render(ViewerOptions options, GlWindow? window, GlContext context, IViewerTextures textures, TextureRequest request, TextWriter log)
+{
+    if (window is null)
+        return HeadlessViewer.Run(context, options, textures, request, log);
+    try
+    {
+        return WindowedViewer.Run(window, options, textures, request, log);
+    }
+    catch (Exception e) when (e is InvalidOperationException or GlUnavailableException)
+    {
+        Console.Error.WriteLine($"window rendering failed: {e.Message}");
+        return 1;
     }
 }

@@ -16,10 +16,7 @@ internal static class SourceFactory
             return new ProceduralTextureSource();
         if (options.Model is not null)
         {
-            if (Directory.Exists(options.Model))
-                throw new ArgumentException($"--model: '{options.Model}' is a directory, expected a .safetensors model file.");
-            if (!File.Exists(options.Model))
-                throw new ArgumentException($"--model: file '{options.Model}' not found.");
+            CheckModelPath(options);
             try
             {
                 return new TextureGenerator(options.Model, precision: options.Precision);
@@ -40,6 +37,17 @@ internal static class SourceFactory
         }
     }
 
+    /// <summary>Throws <see cref="ArgumentException"/> when --model names a folder or a missing file (checked before any
+    /// GL context is made, so the error is the only output).</summary>
+    public static void CheckModelPath(ViewerOptions options)
+    {
+        if (options.Model is null || options.Procedural) return;
+        if (Directory.Exists(options.Model))
+            throw new ArgumentException($"--model: '{options.Model}' is a directory, expected a .safetensors model file.");
+        if (!File.Exists(options.Model))
+            throw new ArgumentException($"--model: file '{options.Model}' not found.");
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> when the model cannot generate <paramref name="size"/>² textures.</summary>
     public static void CheckSize(ITextureSource source, int size)
     {
@@ -48,14 +56,63 @@ internal static class SourceFactory
     }
 
     /// <summary>Resolves --class to an index (case-insensitive); 0 when not given or the source is unconditional.</summary>
-    public static int ClassIndex(ITextureSource source, string? name)
+    public static int ClassIndex(ITextureSource source, string? name) => ClassIndex(source.ClassNames, name);
+
+    public static int ClassIndex(IReadOnlyList<string> names, string? name)
     {
-        if (name is null || source.ClassNames.Count == 0) return 0;
-        for (var i = 0; i < source.ClassNames.Count; i++)
-            if (string.Equals(source.ClassNames[i], name, StringComparison.OrdinalIgnoreCase)) return i;
-        throw new ArgumentException($"--class: unknown class '{name}'; expected one of {string.Join(", ", source.ClassNames)}.");
+        if (name is null || names.Count == 0) return 0;
+        for (var i = 0; i < names.Count; i++)
+            if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase)) return i;
+        throw new ArgumentException($"--class: unknown class '{name}'; expected one of {string.Join(", ", names)}.");
     }
 
-    public static string ClassName(ITextureSource source, int index) =>
-        source.ClassNames.Count == 0 ? "(unconditional)" : source.ClassNames[index];
+    public static string ClassName(ITextureSource source, int index) => ClassName(source.ClassNames, index);
+
+    public static string ClassName(IReadOnlyList<string> names, int index) =>
+        names.Count == 0 ? "(unconditional)" : names[index];
+
+    /// <summary>A software rasterizer (Mesa llvmpipe/softpipe, swrast): the GL compute backend would run on the CPU there.</summary>
+    public static bool IsSoftwareRenderer(string renderer) =>
+        renderer.Contains("llvmpipe", StringComparison.OrdinalIgnoreCase) || renderer.Contains("softpipe", StringComparison.OrdinalIgnoreCase)
+        || renderer.Contains("swrast", StringComparison.OrdinalIgnoreCase) || renderer.Contains("software", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The GL compute backend for --backend gl (or auto on a hardware GPU) on <paramref name="gl"/>'s context: the --model
+    /// file or the default model. Null when auto chooses libtorch (software renderer, or no compute shaders).
+    /// </summary>
+    /// <exception cref="ArgumentException">--backend gl cannot run here (no compute shaders) or the model file is bad.</exception>
+    public static GlComputeTextureGenerator? CreateCompute(ViewerOptions options, Silk.NET.OpenGL.GL gl, out string why)
+    {
+        why = options.Procedural ? "procedural source, no model" : "--backend torch";
+        if (options.Backend == ViewerBackend.Torch || options.Procedural) return null;
+        string renderer = gl.GetStringS(Silk.NET.OpenGL.StringName.Renderer) ?? "";
+        bool compute = ConsistencyModels.Runtime.Gl.GlCapabilities.Query(gl).HasComputeConversion;
+        if (options.Backend == ViewerBackend.Auto && (!compute || IsSoftwareRenderer(renderer)))
+        {
+            why = $"auto: '{renderer}' is {(compute ? "a software renderer" : "without compute shaders")}; --backend gl forces the GL backend";
+            return null;
+        }
+        if (!compute)
+            throw new ArgumentException($"--backend gl needs OpenGL 4.3 compute shaders; this context is '{renderer}'.");
+        try
+        {
+            if (options.Model is not null)
+            {
+                if (!File.Exists(options.Model)) throw new ArgumentException($"--model: file '{options.Model}' not found.");
+                return GlComputeTextureGenerator.FromFile(gl, options.Model);
+            }
+            return GlComputeTextureGenerator.LoadDefault(gl);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new ArgumentException($"--model: {e.Message}");
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the GL backend's model cannot generate <paramref name="size"/>² textures.</summary>
+    public static void CheckSize(GlComputeTextureGenerator g, int size)
+    {
+        if (size % g.SizeMultiple != 0)
+            throw new ArgumentException($"--size: {size} is not a multiple of the model's downsampling factor {g.SizeMultiple} (try {Math.Max(g.SizeMultiple, size / g.SizeMultiple * g.SizeMultiple)}).");
+    }
 }

@@ -19,6 +19,7 @@ internal sealed record ViewerOptions
     public bool CpuOnly { get; init; }
     public bool Procedural { get; init; }
     public NetworkPrecision Precision { get; init; } = NetworkPrecision.Auto;
+    public ViewerBackend Backend { get; init; } = ViewerBackend.Auto;
 
     public const string Usage = """
         TextureViewer: live consistency-model textures on an OpenGL plane (window) or offscreen (headless).
@@ -26,6 +27,8 @@ internal sealed record ViewerOptions
           --procedural        use the procedural stand-in source instead of a model
           --size N            texture size in pixels (default 128)
           --steps 1|2         network evaluations per texture (default 1)
+          --backend B         gl (the model in GL compute shaders, no libtorch), torch (libtorch on the CPU) or auto:
+                              gl on a hardware GPU, torch on a software renderer (llvmpipe) (default auto)
           --precision P       auto (bf16 where the CPU has native bf16, else fp32), fp32 or bf16 (default auto)
           --class NAME        class to generate (default: the first)
           --seed N            noise seed (default 1)
@@ -65,6 +68,16 @@ internal sealed record ViewerOptions
                         ? precision
                         : throw new ArgumentException($"--precision expects auto, fp32 or bf16, got '{args[i]}'."),
                 },
+                "--backend" => o with
+                {
+                    Backend = Value() switch
+                    {
+                        "gl" => ViewerBackend.Gl,
+                        "torch" => ViewerBackend.Torch,
+                        "auto" => ViewerBackend.Auto,
+                        var b => throw new ArgumentException($"--backend expects gl, torch or auto, got '{b}'."),
+                    },
+                },
                 "--frames" => o with { Frames = Int(1, int.MaxValue) },
                 "--fps" => o with { FramesPerSecond = Int(0, 1000) },
                 "--out" => o with { OutputDirectory = Value() },
@@ -79,4 +92,17 @@ internal sealed record ViewerOptions
         }
         return o;
     }
+}
+
+/// <summary>Which inference backend draws the model's textures (--backend).</summary>
+internal enum ViewerBackend
+{
+    /// <summary>GL compute on a hardware GPU, libtorch on a software renderer.</summary>
+    Auto,
+
+    /// <summary>The GL compute backend (GlComputeTextureGenerator) in the render context.</summary>
+    Gl,
+
+    /// <summary>libtorch on the CPU (TextureGenerator) through the producer thread and GlTextureSink.</summary>
+    Torch,
 }

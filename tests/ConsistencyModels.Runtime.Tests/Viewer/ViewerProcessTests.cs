@@ -99,8 +99,9 @@ public class ViewerProcessTests
         return ImageResult.FromStream(stream, ColorComponents.RedGreenBlueAlpha);
     }
 
-    [Test]
-    public void WindowedViewerUnderXvfbShowsATexturedImage()
+    [TestCase("auto")]
+    [TestCase("gl")]
+    public void WindowedViewerUnderXvfbShowsATexturedImage(string backend)
     {
         var xvfbRun = FindOnPath("xvfb-run");
         if (xvfbRun is null)
@@ -110,11 +111,12 @@ public class ViewerProcessTests
             Assert.Ignore(reason);
         }
         var shot = Path.Combine(workDir, "shot.png");
-        var (exit, output) = Run(xvfbRun!, ["-a", "-s", "-screen 0 1024x768x24", "dotnet", ViewerDll(), "--frames", "6", "--size", "64", "--screenshot", shot], workDir);
+        var (exit, output) = Run(xvfbRun!, ["-a", "-s", "-screen 0 1024x768x24", "dotnet", ViewerDll(), "--backend", backend, "--frames", "6", "--size", "64", "--screenshot", shot], workDir);
 
         Assert.That(exit, Is.EqualTo(0), output);
         Assert.That(output, Does.Contain("window: OpenGL"), "it ran in windowed mode, not a fallback");
         Assert.That(output, Does.Contain("source: "));
+        if (backend == "gl") Assert.That(output, Does.Contain("backend: gl"));
         Assert.That(File.Exists(shot), Is.True, output);
         var image = LoadPng(shot);
         Assert.That((image.Width, image.Height), Is.EqualTo((960, 640)));
@@ -124,6 +126,45 @@ public class ViewerProcessTests
         TestContext.Out.WriteLine($"plane coverage {coverage:P1}, mean neighbour luminance step {detail:F2}");
         Assert.That(coverage, Is.GreaterThan(0.2), output);
         Assert.That(detail, Is.GreaterThan(1.5), output);
+    }
+
+    [Test]
+    public void GlBackendRendersTheDefaultModelHeadless()
+    {
+        var outDir = Path.Combine(workDir, "out");
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--headless", "--backend", "gl", "--frames", "6", "--size", "32", "--out", outDir], workDir, removeDisplay: true);
+        if (!GlRequirement.Required && output.Contains("needs OpenGL")) Assert.Ignore(output);
+        Assert.That(exit, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("backend: gl (the model in compute shaders"));
+        Assert.That(output, Does.Contain("GL compute fp32"));
+        using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "stats.json")));
+        Assert.That(stats.RootElement.GetProperty("backend").GetString(), Is.EqualTo("gl"));
+        Assert.That(stats.RootElement.GetProperty("texturesShown").GetInt64(), Is.GreaterThan(0));
+        var texture = LoadPng(Path.Combine(outDir, "texture.png"));
+        Assert.That((texture.Width, texture.Height), Is.EqualTo((32, 32)));
+        Assert.That(LuminanceStdDev(texture), Is.GreaterThan(3), "a texture, not the grey placeholder");
+    }
+
+    [Test]
+    public void AutoBackendPicksLibtorchOnASoftwareRenderer()
+    {
+        var modelPath = TestModels.Save(Path.Combine(workDir, "model"), TestModels.Metadata());
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--headless", "--model", modelPath, "--frames", "2", "--size", "16", "--out", Path.Combine(workDir, "out")],
+            workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(0), output);
+        if (output.Contains("llvmpipe") || output.Contains("softpipe"))
+            Assert.That(output, Does.Contain("backend: torch (auto: "));
+    }
+
+    [Test]
+    public void BackendOptionErrorsAreOneLine()
+    {
+        var (exit, output) = Run("dotnet", [ViewerDll(), "--backend", "cuda"], workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(output.Trim(), Is.EqualTo("error: --backend expects gl, torch or auto, got 'cuda'."));
+        (exit, output) = Run("dotnet", [ViewerDll(), "--backend", "gl", "--cpu"], workDir, removeDisplay: true);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(output.Trim(), Is.EqualTo("error: --backend gl runs the model in OpenGL compute shaders; it cannot be combined with --cpu."));
     }
 
     [Test]

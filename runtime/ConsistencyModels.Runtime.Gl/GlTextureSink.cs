@@ -118,8 +118,8 @@ public sealed unsafe class GlTextureSink : IDisposable
     /// <summary>GL name of the pixel unpack buffer (0 on the CPU path).</summary>
     public uint PixelBuffer => pixelBuffer;
 
-    /// <summary>GL name of the R32F planar staging texture, a 2D array of W × H with 3 layers (R, G, B); the CUDA interop
-    /// path writes here. 0 on the CPU path.</summary>
+    /// <summary>GL name of the R32F planar staging texture, a 2D array of W × H with 3 layers (R, G, B), which each
+    /// upload fills. 0 on the CPU path.</summary>
     public uint PlanarTexture => planarTexture;
 
     /// <summary>Increments whenever the GL textures are recreated (resize), so interop registrations can follow.</summary>
@@ -208,7 +208,7 @@ public sealed unsafe class GlTextureSink : IDisposable
 
     /// <summary>
     /// Runs the planar→RGBA compute shader on whatever <see cref="PlanarTexture"/> holds into the next output
-    /// texture and makes it current. <see cref="Upload"/> does this itself; the CUDA path calls it after its copy.
+    /// texture and makes it current. <see cref="Upload"/> does this itself; a producer that fills the planar texture on the GPU calls it after its write.
     /// </summary>
     /// <exception cref="InvalidOperationException">The sink uses the CPU path (no planar texture).</exception>
     public void ConvertPlanar()
