@@ -161,6 +161,11 @@ public static class OnnxExporter
         {
             string In(int i) => ValueOf(op.Inputs[i]);
             var ps = op.Parameters;
+            if (NetworkDescription.IsInferenceIdentity(op))
+            {
+                values[op.Output] = In(0); // dropout: the identity at inference
+                return;
+            }
             string result = op.Kind switch
             {
                 LayerOpKind.NoiseEmbedding => NoiseEmbedding(op, In(0)),

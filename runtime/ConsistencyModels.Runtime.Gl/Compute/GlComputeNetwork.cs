@@ -223,6 +223,9 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     nodes.Add(node);
                     break;
                 }
+                case LayerOpKind.Dropout when NetworkDescription.IsInferenceIdentity(op):
+                    values[op.Output] = Get(op.Inputs[0]); // the identity at inference: readers read its input
+                    break;
                 default:
                     throw new NotSupportedException($"GL backend: op {op.Kind} on image values is not supported ({op}).");
             }

@@ -51,13 +51,15 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
             .Concat(model.Net.named_buffers().Select(b => (b.name, tensor: b.buffer)))
             .ToDictionary(p => p.name, p => p.tensor);
         var order = new List<Tensor>();
+        var steps = new List<BackendStep>();
         Source = Generate(config, name =>
         {
             if (!named.TryGetValue(name, out var t))
                 throw new InvalidOperationException($"the network has no tensor '{name}' (script generator out of date)");
             order.Add(t);
             return $"p[{order.Count - 1}]";
-        });
+        }, steps);
+        Steps = steps;
         var frequencies = named["map_noise.freqs"];
         weights = new Tensor[order.Count];
         using (no_grad())
@@ -94,6 +96,11 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
 
     /// <summary>The generated TorchScript source.</summary>
     public string Source { get; }
+
+    /// <summary>One step per statement the source computes an op with: the op's index in the network's
+    /// <see cref="NetworkDescription"/>, its kind and the weights the statement passes (dropout, the identity at
+    /// inference, has none). Tests check them against the description (<see cref="NetworkDescription.Disagreements"/>).</summary>
+    public IReadOnlyList<BackendStep> Steps { get; }
 
     /// <summary>
     /// c_skip·x + c_out·F(c_in·x; c_noise, labels) as a new tensor; see <see cref="ForwardInto"/>.
@@ -176,8 +183,14 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
 
     // The generated code walks the network's layer description (Networks/Description) op by op: one line per op, the
     // same list the ONNX exporter walks and a test checks against UNet's parameters.
-    private static string Generate(UNetConfig cfg, Func<string, string> p)
+    private static string Generate(UNetConfig cfg, Func<string, string> weight, List<BackendStep> steps)
     {
+        List<string>? read = null;  // the weights the current op's statement passes
+        string p(string name)
+        {
+            if (read is not null && !read.Contains(name)) read.Add(name);
+            return weight(name);
+        }
         var inv = CultureInfo.InvariantCulture;
         var description = NetworkDescription.FromConfig(cfg);
         var code = new StringBuilder();
@@ -210,9 +223,16 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
             [NetworkDescription.InputLabels] = "labels",
         };
         string G(double eps) => eps.ToString("R", inv);
-        foreach (var op in description.Ops)
+        for (int index = 0; index < description.Ops.Count; index++)
         {
+            var op = description.Ops[index];
             string In(int i) => names[op.Inputs[i]];
+            if (NetworkDescription.IsInferenceIdentity(op))
+            {
+                names[op.Output] = In(0); // dropout: its readers read its input
+                continue;
+            }
+            read = [];
             string W(int i) => p(op.Parameters[i].Name);
             string expression = op.Kind switch
             {
@@ -238,6 +258,8 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
                 code.AppendLine($"    a_{op.Output} = torch.outer(c_noise.to({W(0)}.dtype) * {op.Scale.ToString("R", inv)}, {W(0)})");
             code.AppendLine($"    {op.Output} = {expression}");
             names[op.Output] = op.Output;
+            steps.Add(new BackendStep(index, op.Kind, read));
+            read = null;
         }
         code.AppendLine($"    torch.add(c_skip * x, c_out * {names[description.Output]}.to(x.dtype), out=out)");
         return code.ToString();

@@ -39,6 +39,8 @@ public class GlComputeEqualityTests
         yield return new TestCaseData("tiny", UNetConfig.Tiny with { ClassCount = 3 }, new[] { (16, 16), (24, 8) }).SetName("Tiny with attention");
         yield return new TestCaseData("small", UNetConfig.Small with { ClassCount = 3 }, new[] { (16, 32) }).SetName("Small (default shape)");
         yield return new TestCaseData("base", UNetConfig.Base with { ClassCount = 3 }, new[] { (16, 8) }).SetName("Base with attention");
+        // Dropout is an op of the description when the configuration has it: the identity at inference on both paths.
+        yield return new TestCaseData("dropout", UNetConfig.Tiny with { Dropout = 0.2, AttentionLevels = [] }, new[] { (8, 8) }).SetName("Tiny with dropout (identity at inference)");
         // Odd widths (6, 18: output blocks of 4 half-used), zero padding, Fourier embedding, no classes.
         yield return new TestCaseData("odd", new UNetConfig
         {

@@ -19,7 +19,8 @@ public enum LayerOpKind
     Add,
 
     /// <summary>2-D convolution, stride 1, kernel <see cref="LayerOp.Kernel"/> (3 or 1), "same" size; 3×3 pads by
-    /// one pixel, circularly when <see cref="LayerOp.Circular"/> (seamless tiling), else with zeros.</summary>
+    /// one pixel, circularly when <see cref="LayerOp.Circular"/> (seamless tiling), else with zeros.
+    /// <see cref="LayerOp.ZeroInitialized"/> layers start at zero in training.</summary>
     Conv2d,
 
     /// <summary>GroupNorm over <see cref="LayerOp.Groups"/> groups (biased variance, ε = <see cref="LayerOp.Epsilon"/>)
@@ -47,8 +48,14 @@ public enum LayerOpKind
 
     /// <summary>Multi-head self-attention over the pixels with a residual connection: x + proj(softmax(q·kᵀ/√d)·v),
     /// (q, k, v) from a 1×1 convolution of GroupNorm(x) with channels ordered [3, heads, d]; parameters
-    /// norm.weight/bias, qkv.weight/bias, proj.weight/bias (in that order).</summary>
+    /// norm.weight/bias, qkv.weight/bias, proj.weight/bias (in that order). proj starts at zero in training, so the
+    /// block starts as the identity.</summary>
     Attention,
+
+    /// <summary>Dropout with probability <see cref="LayerOp.Rate"/>: active only when training (the TorchSharp module
+    /// in training mode), the identity at inference, where backends alias its output to its input. Present only when
+    /// <see cref="UNetConfig.Dropout"/> &gt; 0 (before each residual block's conv1, as in EDM).</summary>
+    Dropout,
 }
 
 /// <summary>A named tensor an op reads from the model's weights (its state_dict name and shape).</summary>
@@ -67,8 +74,8 @@ public sealed record LayerParameter(string Name, long[] Shape, bool IsBuffer = f
 /// <summary>
 /// One op of a <see cref="NetworkDescription"/>: reads the values named in <see cref="Inputs"/> (graph inputs
 /// "x", "c_noise", "labels" or earlier ops' outputs) and <see cref="Parameters"/>, writes <see cref="Output"/>.
-/// Attributes not used by a kind keep their defaults. Pure data, no TorchSharp: the TorchScript generator, the ONNX
-/// exporter and a GL dispatch planner all walk the same list.
+/// Attributes not used by a kind keep their defaults. Pure data, no TorchSharp: the TorchSharp <c>UNet</c> (built and
+/// run from it), the TorchScript generator, the ONNX exporter and a GL dispatch planner all walk the same list.
 /// </summary>
 public sealed record LayerOp(LayerOpKind Kind, string Output, string[] Inputs, LayerParameter[] Parameters)
 {
@@ -95,6 +102,13 @@ public sealed record LayerOp(LayerOpKind Kind, string Output, string[] Inputs, L
 
     /// <summary>The noise embedding's input scale (c_noise is multiplied by it before the frequencies).</summary>
     public double Scale { get; init; } = 1.0;
+
+    /// <summary>A convolution whose weight and bias start at zero in training (each residual block's conv1 and
+    /// out_conv, as EDM's init_zero): a fresh block adds nothing and a fresh network outputs 0. Inference ignores it.</summary>
+    public bool ZeroInitialized { get; init; }
+
+    /// <summary>The dropout probability of a <see cref="LayerOpKind.Dropout"/> op.</summary>
+    public double Rate { get; init; }
 
     /// <summary>One line: "output = Kind(inputs; parameters)".</summary>
     public override string ToString() =>

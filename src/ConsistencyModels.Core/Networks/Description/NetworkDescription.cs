@@ -2,15 +2,17 @@ namespace ConsistencyModels.Networks.Description;
 
 /// <summary>
 /// The U-Net F(x; c_noise, labels) of a <see cref="UNetConfig"/> as one flat list of ops, with every weight named as
-/// in the model file: the one description of the topology that backends derive their code from (the ONNX exporter
-/// today; issue 15 asks the same of the TorchScript generator and a GL compute plan). Built from the configuration
-/// alone, without TorchSharp, so it can move into a libtorch-free assembly. A test checks it against
-/// <c>UNet</c>'s parameters and buffers op by op (names, shapes, order).
+/// in the model file: the one description of the topology that every backend derives its code from. The TorchSharp
+/// <c>UNet</c> builds its layers from it (parameter names, shapes, creation order) and runs its forward by interpreting
+/// the list; the TorchScript source and the ONNX graph are generated from it; the GL compute plan dispatches it. Built
+/// from the configuration alone, in the libtorch-free ConsistencyModels.Core. Each backend reports what it does per op
+/// as <see cref="BackendStep"/>s, and <see cref="Disagreements"/> compares them with this list (tests do, for each backend).
 /// </summary>
 /// <remarks>
 /// Graph inputs: <see cref="InputX"/> [B, InChannels, H, W] (already scaled by c_in), <see cref="InputNoise"/> [B]
 /// (c_noise = ¼·ln σ) and, for a class-conditional network, <see cref="InputLabels"/> int64 [B]. The result is the
-/// value named <see cref="Output"/>, [B, OutChannels, H, W]. Dropout is absent (inference).
+/// value named <see cref="Output"/>, [B, OutChannels, H, W]. <see cref="LayerOpKind.Dropout"/> ops (only when
+/// <see cref="UNetConfig.Dropout"/> &gt; 0) are the identity at inference.
 /// </remarks>
 public sealed class NetworkDescription
 {
@@ -74,6 +76,70 @@ public sealed class NetworkDescription
         return new NetworkDescription(config, b.Ops, b.Build());
     }
 
+    /// <summary>Whether <paramref name="op"/> is the identity at inference (dropout), so an inference backend skips it
+    /// and reads its input where its output is used.</summary>
+    public static bool IsInferenceIdentity(LayerOp op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        return op.Kind == LayerOpKind.Dropout;
+    }
+
+    /// <summary>
+    /// The shape of every op's output for a batch of <paramref name="batch"/> images of <paramref name="height"/> ×
+    /// <paramref name="width"/> pixels, in op order: [B, C, H, W] for feature maps, [B, C] for the embedding vectors.
+    /// </summary>
+    /// <exception cref="ArgumentException">The size is not a positive multiple of the downsampling factor.</exception>
+    public IReadOnlyList<long[]> OutputShapes(long batch, long height, long width)
+    {
+        Config.ValidateImageSize(height, width);
+        var sizes = new Dictionary<string, (long h, long w)> { [InputX] = (height, width), [InputNoise] = (0, 0), [InputLabels] = (0, 0) };
+        var shapes = new List<long[]>(Ops.Count);
+        foreach (var op in Ops)
+        {
+            var (h, w) = sizes[op.Inputs[0]];
+            (h, w) = op.Kind switch
+            {
+                LayerOpKind.NoiseEmbedding or LayerOpKind.Linear or LayerOpKind.Embedding => (0, 0),
+                LayerOpKind.AvgPool2 or LayerOpKind.PixelUnshuffle2 => (h / 2, w / 2),
+                LayerOpKind.UpsampleNearest2 or LayerOpKind.PixelShuffle2 => (h * 2, w * 2),
+                _ => (h, w),
+            };
+            sizes[op.Output] = (h, w);
+            shapes.Add(h == 0 ? [batch, op.Channels] : [batch, op.Channels, h, w]);
+        }
+        return shapes;
+    }
+
+    /// <summary>
+    /// How a backend's steps disagree with this description, one line per problem (empty: they agree op by op). A
+    /// backend reports one <see cref="BackendStep"/> per op it executes, in its execution order; they must be the ops
+    /// in order, each with the op's kind and exactly its weights (model-file names, in the op's order). An inference
+    /// backend may leave out the ops that <see cref="IsInferenceIdentity"/> (<paramref name="inference"/> true).
+    /// </summary>
+    /// <param name="steps">The backend's steps.</param>
+    /// <param name="backend">The backend's name for the messages.</param>
+    /// <param name="inference">Whether the backend may skip the inference identities.</param>
+    public IReadOnlyList<string> Disagreements(IEnumerable<BackendStep> steps, string backend, bool inference)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        var problems = new List<string>();
+        var expected = Ops.Select((op, i) => (op, i)).Where(e => !(inference && IsInferenceIdentity(e.op))).ToList();
+        var actual = steps.ToList();
+        for (int k = 0; k < Math.Max(expected.Count, actual.Count); k++)
+        {
+            if (k >= actual.Count) { problems.Add($"{backend}: no step for op {expected[k].i} ({expected[k].op})"); break; }
+            if (k >= expected.Count) { problems.Add($"{backend}: step {k} (op {actual[k].OpIndex}, {actual[k].Kind}) is beyond the description's ops"); break; }
+            var (op, i) = expected[k];
+            var step = actual[k];
+            if (step.OpIndex != i) { problems.Add($"{backend}: step {k} executes op {step.OpIndex}, expected op {i} ({op})"); break; }
+            if (step.Kind != op.Kind) problems.Add($"{backend}: op {i} is {op.Kind} but the backend executes {step.Kind}");
+            var weights = op.Parameters.Select(p => p.Name).ToArray();
+            if (!step.Weights.SequenceEqual(weights))
+                problems.Add($"{backend}: op {i} ({op.Kind}) reads [{string.Join(", ", step.Weights)}], expected [{string.Join(", ", weights)}]");
+        }
+        return problems;
+    }
+
     /// <summary>One op per line (for diffs in tests and docs).</summary>
     public override string ToString() => string.Join(Environment.NewLine, Ops.Select(o => o.ToString()));
 
@@ -95,9 +161,13 @@ public sealed class NetworkDescription
             Emit(LayerOpKind.Linear, [x], [P($"{module}.weight", cout, cin), P($"{module}.bias", cout)],
                 o => o with { Module = module, Channels = cout });
 
-        private string Conv(string module, string x, int cin, int cout, int kernel) =>
+        private string Conv(string module, string x, int cin, int cout, int kernel, bool zeroInit = false) =>
             Emit(LayerOpKind.Conv2d, [x], [P($"{module}.weight", cout, cin, kernel, kernel), P($"{module}.bias", cout)],
-                o => o with { Module = module, Channels = cout, Kernel = kernel, Circular = kernel == 3 && cfg.CircularPadding });
+                o => o with { Module = module, Channels = cout, Kernel = kernel, Circular = kernel == 3 && cfg.CircularPadding, ZeroInitialized = zeroInit });
+
+        private string Dropout(string x, int channels) => cfg.Dropout > 0
+            ? Emit(LayerOpKind.Dropout, [x], [], o => o with { Channels = channels, Rate = cfg.Dropout })
+            : x;
 
         private string Norm(string module, string x, int channels) =>
             Emit(LayerOpKind.GroupNorm, [x], [P($"{module}.weight", channels), P($"{module}.bias", channels)],
@@ -105,7 +175,8 @@ public sealed class NetworkDescription
 
         private string Silu(string x, int channels) => Emit(LayerOpKind.Silu, [x], [], o => o with { Channels = channels });
 
-        // ResBlock.forward: h = conv0(silu(norm0(x))); h = silu(norm1(h)·(1 + scale) + shift); h = conv1(h) + skip(x); [attn].
+        // A residual block (EDM's UNetBlock without resampling): h = conv0(silu(norm0(x)));
+        // h = silu(norm1(h)·(1 + scale) + shift); h = conv1(dropout(h)) + skip(x); [attn].
         private string Block(string module, string x, string emb, int cin, int cout, bool attention)
         {
             int e = cfg.ResolvedEmbeddingChannels;
@@ -113,7 +184,7 @@ public sealed class NetworkDescription
             var p = Linear($"{module}.affine", emb, e, 2 * cout);
             var n = Norm($"{module}.norm1", h, cout);
             var m = Emit(LayerOpKind.Modulate, [n, p], [], o => o with { Channels = cout });
-            h = Conv($"{module}.conv1", Silu(m, cout), cout, cout, 3);
+            h = Conv($"{module}.conv1", Dropout(Silu(m, cout), cout), cout, cout, 3, zeroInit: true);
             var skip = cin != cout ? Conv($"{module}.skip", x, cin, cout, 1) : x;
             h = Emit(LayerOpKind.Add, [h, skip], [], o => o with { Channels = cout });
             if (!attention) return h;
@@ -180,7 +251,7 @@ public sealed class NetworkDescription
                 }
             }
             int outC = cfg.OutChannels * (cfg.PixelUnshuffleStem ? 4 : 1);
-            h = Conv("out_conv", Silu(Norm("out_norm", h, cout), cout), cout, outC, 3);
+            h = Conv("out_conv", Silu(Norm("out_norm", h, cout), cout), cout, outC, 3, zeroInit: true);
             if (cfg.PixelUnshuffleStem)
                 h = Emit(LayerOpKind.PixelShuffle2, [h], [], o => o with { Channels = cfg.OutChannels });
             return h;

@@ -1,9 +1,15 @@
+// The U-Net as it was written before it was derived from NetworkDescription (commit 127e65c), kept only as the
+// oracle of UNetDerivationTests: the derived module must create the same parameters in the same order with the same
+// initialization and compute the same values bit for bit. Not used by anything else.
 using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ConsistencyModels.Networks;
+using ConsistencyModels.Networks;
+using Convolution = ConsistencyModels.Networks.Convolution;
+
+namespace ConsistencyModels.Tests.Networks.Legacy;
 
 /// <summary>
 /// Residual block of EDM's DhariwalUNet (UNetBlock with adaptive_scale, without resampling):
@@ -11,7 +17,7 @@ namespace ConsistencyModels.Networks;
 /// h = conv1(dropout(h)) (conv1 starts at zero); out = h + skip(x) (1×1 conv if the width changes),
 /// then optional self-attention.
 /// </summary>
-internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class LegacyResBlock : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly GroupNorm norm0;
     private readonly Conv2d conv0;
@@ -20,15 +26,15 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     private readonly Dropout dropout;
     private readonly Conv2d conv1;
     private readonly Conv2d? skip;
-    private readonly AttentionBlock? attn;
+    private readonly LegacyAttentionBlock? attn;
     private readonly bool circular;
 
     // addcmul's value as a Scalar that lives as long as the process: an implicit `1` makes a temporary native
     // Scalar whose finalizer can run while libtorch still reads it (seen as a crash in toFloat after ~1000 steps).
     private static readonly Scalar One = 1.0.ToScalar();
 
-    public ResBlock(int inChannels, int outChannels, int embChannels, double dropoutP, bool circular, bool attention)
-        : base("ResBlock")
+    public LegacyResBlock(int inChannels, int outChannels, int embChannels, double dropoutP, bool circular, bool attention)
+        : base("LegacyResBlock")
     {
         this.circular = circular;
         var padMode = circular ? PaddingModes.Circular : PaddingModes.Zeros;
@@ -42,11 +48,11 @@ internal sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         if (inChannels != outChannels)
             skip = nn.Conv2d(inChannels, outChannels, 1);
         if (attention)
-            attn = new AttentionBlock(outChannels);
+            attn = new LegacyAttentionBlock(outChannels);
         RegisterComponents();
     }
 
-    /// <summary>Layout and precision of the convolutions (set through <see cref="UNet.Compute"/>).</summary>
+    /// <summary>Layout and precision of the convolutions (set through <see cref="LegacyUNet.Compute"/>).</summary>
     public ConvolutionCompute Compute { get; set; }
 
     /// <summary>Channels this block outputs.</summary>

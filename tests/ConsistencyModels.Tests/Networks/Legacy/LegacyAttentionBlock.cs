@@ -1,23 +1,28 @@
+// The U-Net as it was written before it was derived from NetworkDescription (commit 127e65c), kept only as the
+// oracle of UNetDerivationTests: the derived module must create the same parameters in the same order with the same
+// initialization and compute the same values bit for bit. Not used by anything else.
 using ConsistencyModels.Platform;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ConsistencyModels.Networks;
+using ConsistencyModels.Networks;
+
+namespace ConsistencyModels.Tests.Networks.Legacy;
 
 /// <summary>
 /// Multi-head self-attention over the pixels of a feature map, with a residual connection:
 /// x + proj(attention(qkv(norm(x)))). The output projection starts at zero, so the block starts as identity
 /// (ADM / EDM UNetBlock attention). Heads of 64 channels where the width allows.
 /// </summary>
-internal sealed class AttentionBlock : nn.Module<Tensor, Tensor>
+internal sealed class LegacyAttentionBlock : nn.Module<Tensor, Tensor>
 {
     private readonly GroupNorm norm;
     private readonly Conv2d qkv;
     private readonly Conv2d proj;
     private readonly int heads;
 
-    public AttentionBlock(int channels) : base("AttentionBlock")
+    public LegacyAttentionBlock(int channels) : base("LegacyAttentionBlock")
     {
         heads = UNetMemory.Heads(channels);
         norm = Normalization.GroupNorm(channels);
