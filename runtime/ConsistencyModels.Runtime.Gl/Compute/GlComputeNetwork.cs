@@ -54,6 +54,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         public string Source = "";    // the description op(s), for messages
     }
 
+    private const int ConvBlock = 8; // output channels per invocation of nn_conv
     private readonly GL gl;
     private readonly GlKernels kernels;
     private readonly List<Node> nodes = [];
@@ -403,10 +404,11 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         {
             case NodeKind.Conv:
             {
-                var k = kernels.Get(GlKernels.Conv, ("KERNEL", n.Kernel.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                var k = kernels.Get(GlKernels.Conv, ("KERNEL", n.Kernel.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    ("CIRCULAR", n.Kernel == 3 && n.Circular ? "1" : "0"));
                 return Make(k, [("in0", in0), ("cin0", c0), ("in1", in1), ("cin1", c1), ("outOff", Offset(n.Output)), ("cout", n.Output.Channels),
-                        ("wOff", n.WeightOffset / 4), ("bOff", n.BiasOffset), ("residual", n.Residual is null ? -1 : Offset(n.Residual)), ("circular", n.Circular ? 1 : 0)],
-                    w, h, null, Groups((long)((w + 3) / 4) * h, 64), 1, (uint)((n.Output.Channels + 3) / 4));
+                        ("wOff", n.WeightOffset / 4), ("bOff", n.BiasOffset), ("residual", n.Residual is null ? -1 : Offset(n.Residual))],
+                    w, h, null, Groups((long)((w + 3) / 4) * h, 64), 1, (uint)((n.Output.Channels + ConvBlock - 1) / ConvBlock));
             }
             case NodeKind.Norm:
             {
@@ -446,20 +448,21 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         ? (Offset(p[0]), p[0].Channels, Offset(p[1]), p[1].Channels)
         : (Offset(v), v.Channels, 0, 0);
 
-    // Packs weight [cout, cin, k, k] as vec4 over output channels: vec4 index (cob·cin + ci)·k² + tap. Returns the float offset.
+    // Packs weight [cout, cin, k, k] as two vec4 per 8 output channels: vec4 index ((cob·cin + ci)·k² + tap)·2 + j holds
+    // output channels 8·cob + 4·j + 0..3 (nn_conv.comp.glsl). Returns the float offset.
     private static int PackConv(List<float> packed, float[] w, int cout, int cin, int k)
     {
         int taps = k * k;
         if (w.Length != cout * cin * taps) throw new ArgumentException($"convolution weight has {w.Length} values, expected {cout}×{cin}×{k}×{k}.");
         Align(packed);
         int start = packed.Count;
-        int blocks = (cout + 3) / 4;
+        int blocks = (cout + ConvBlock - 1) / ConvBlock;
         for (int cob = 0; cob < blocks; cob++)
             for (int ci = 0; ci < cin; ci++)
                 for (int t = 0; t < taps; t++)
-                    for (int j = 0; j < 4; j++)
+                    for (int j = 0; j < ConvBlock; j++)
                     {
-                        int co = cob * 4 + j;
+                        int co = cob * ConvBlock + j;
                         packed.Add(co < cout ? w[(co * cin + ci) * taps + t] : 0f);
                     }
         return start;
