@@ -328,7 +328,7 @@ public sealed unsafe class GlComputeTextureGenerator : IDisposable
 
     /// <summary>GL names of every buffer and program this generator made (tests check disposal deletes them all).</summary>
     internal (uint[] Buffers, uint[] Programs, uint[] Textures, nint[] Fences) Objects() =>
-        (new[] { arena, embeddingBuffer, scalars, noise, network.WeightBuffer }.Where(b => b != 0).ToArray(),
+        (new[] { arena, embeddingBuffer, scalars, noise, network.WeightBuffer, network.ScratchBuffer }.Where(b => b != 0).ToArray(),
             kernels.All.Select(k => k.Program).Where(p => p != 0).ToArray(),
             textures.Concat(views).Where(t => t != 0).ToArray(), fences.Where(f => f != 0).ToArray());
 
