@@ -20,4 +20,7 @@ if (args.Length > 1 && args[0] == "--forward-loop")
 // --onnx-peer: ONNX Runtime (CPU) beside the libtorch path on the default model (docs/RESULTS.md).
 if (args.Length > 0 && args[0] == "--onnx-peer")
     return OnnxPeerBench.Run(args[1..]);
+// --gl: the GL compute backend beside the libtorch path, FLOPs per texture and a roofline (docs/RESULTS.md, tools/gl-bench.sh).
+if (args.Length > 0 && args[0] == "--gl")
+    return GlBench.Run(args[1..]);
 return QuickBench.Run(args);

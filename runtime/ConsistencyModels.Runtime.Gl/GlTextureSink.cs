@@ -122,7 +122,7 @@ public sealed unsafe class GlTextureSink : IDisposable
     /// upload fills. 0 on the CPU path.</summary>
     public uint PlanarTexture => planarTexture;
 
-    /// <summary>Increments whenever the GL textures are recreated (resize), so interop registrations can follow.</summary>
+    /// <summary>Increments whenever the GL textures are recreated (resize), so anything that holds their names can follow.</summary>
     public int Generation { get; private set; }
 
     /// <summary>Textures uploaded and converted so far (the placeholder not counted).</summary>

@@ -71,11 +71,6 @@ internal static class SourceFactory
     public static string ClassName(IReadOnlyList<string> names, int index) =>
         names.Count == 0 ? "(unconditional)" : names[index];
 
-    /// <summary>A software rasterizer (Mesa llvmpipe/softpipe, swrast): the GL compute backend would run on the CPU there.</summary>
-    public static bool IsSoftwareRenderer(string renderer) =>
-        renderer.Contains("llvmpipe", StringComparison.OrdinalIgnoreCase) || renderer.Contains("softpipe", StringComparison.OrdinalIgnoreCase)
-        || renderer.Contains("swrast", StringComparison.OrdinalIgnoreCase) || renderer.Contains("software", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>
     /// The GL compute backend for --backend gl (or auto on a hardware GPU) on <paramref name="gl"/>'s context: the --model
     /// file or the default model. Null when auto chooses libtorch (software renderer, or no compute shaders).
@@ -85,15 +80,14 @@ internal static class SourceFactory
     {
         why = options.Procedural ? "procedural source, no model" : "--backend torch";
         if (options.Backend == ViewerBackend.Torch || options.Procedural) return null;
-        string renderer = gl.GetStringS(Silk.NET.OpenGL.StringName.Renderer) ?? "";
-        bool compute = ConsistencyModels.Runtime.Gl.GlCapabilities.Query(gl).HasComputeConversion;
-        if (options.Backend == ViewerBackend.Auto && (!compute || IsSoftwareRenderer(renderer)))
+        bool suits = GlComputeTextureGenerator.Suits(gl, out string reason);
+        if (options.Backend == ViewerBackend.Auto && !suits)
         {
-            why = $"auto: '{renderer}' is {(compute ? "a software renderer" : "without compute shaders")}; --backend gl forces the GL backend";
+            why = $"auto: {reason}; --backend gl forces the GL backend";
             return null;
         }
-        if (!compute)
-            throw new ArgumentException($"--backend gl needs OpenGL 4.3 compute shaders; this context is '{renderer}'.");
+        if (!ConsistencyModels.Runtime.Gl.GlCapabilities.Query(gl).HasComputeConversion)
+            throw new ArgumentException($"--backend gl needs OpenGL 4.3 compute shaders: {reason}.");
         try
         {
             if (options.Model is not null)

@@ -10,7 +10,7 @@ namespace ConsistencyModels.Runtime.Compute;
 /// small SSBO; every other op becomes dispatches over planar [C, H, W] values in one activation SSBO (the arena):
 /// <list type="bullet">
 /// <item>Conv2d (3×3 circular/zero, 1×1) → nn_conv, a residual Add that consumes the convolution's only use fused in;</item>
-/// <item>GroupNorm [→ Modulate] [→ SiLU] (each the previous one's only use) → one nn_groupnorm dispatch;</item>
+/// <item>GroupNorm [→ Modulate] [→ SiLU] (each the previous one's only use) → nn_groupnorm: chunk statistics, then one fused apply;</item>
 /// <item>Concat → no dispatch: its consumers (GroupNorm, Conv2d) read two channel segments;</item>
 /// <item>Attention → GroupNorm, qkv 1×1 conv, nn_attention (online softmax), proj 1×1 conv with the residual;</item>
 /// <item>Add, SiLU, Modulate (when not fused), AvgPool2, UpsampleNearest2, PixelUnshuffle2, PixelShuffle2 → nn_elementwise.</item>
@@ -54,11 +54,13 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         public string Source = "";    // the description op(s), for messages
     }
 
+    private const int ConvBlock = 8; // output channels per invocation of nn_conv
+    private const int NormChunk = 4096; // elements per GroupNorm partial-statistics workgroup
     private readonly GL gl;
     private readonly GlKernels kernels;
     private readonly List<Node> nodes = [];
     private readonly Value input, output;
-    private uint weights;
+    private uint weights, scratch;
     private Dispatch[] dispatches = [];
     private int width, height;
     private bool disposed;
@@ -263,6 +265,9 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
     /// <summary>GL name of the weight SSBO.</summary>
     public uint WeightBuffer => weights;
 
+    /// <summary>GL name of the GroupNorm scratch SSBO (0 before <see cref="Prepare"/>).</summary>
+    public uint ScratchBuffer => scratch;
+
     /// <summary>Dispatches of one evaluation (after <see cref="Prepare"/>).</summary>
     public int DispatchCount => dispatches.Length;
 
@@ -325,7 +330,15 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         }
         width = w;
         height = h;
-        dispatches = nodes.Select(Build).ToArray();
+        long scratchFloats = 4;
+        foreach (var n in nodes.Where(n => n.Kind == NodeKind.Norm))
+            scratchFloats = Math.Max(scratchFloats, 2L * n.Groups * Chunks(n));
+        if (scratch != 0) gl.DeleteBuffer(scratch);
+        scratch = gl.GenBuffer();
+        gl.BindBuffer(BufferTargetARB.ShaderStorageBuffer, scratch);
+        gl.BufferData(BufferTargetARB.ShaderStorageBuffer, (nuint)(scratchFloats * sizeof(float)), null, BufferUsageARB.DynamicCopy);
+        gl.BindBuffer(BufferTargetARB.ShaderStorageBuffer, 0);
+        dispatches = nodes.SelectMany(Build).ToArray();
         ArenaFloats = top - start;
         return ArenaFloats;
     }
@@ -340,6 +353,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
     public void Evaluate(int embeddingBase)
     {
         gl.BindBufferBase(BufferTargetARB.ShaderStorageBuffer, 1, weights);
+        gl.BindBufferBase(BufferTargetARB.ShaderStorageBuffer, 5, scratch);
         uint program = 0;
         foreach (ref readonly var d in dispatches.AsSpan())
         {
@@ -392,7 +406,14 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
     private readonly record struct Dispatch(uint Program, int[] Locations, int[] Values, int SizeLocation, int SizeX, int SizeY,
         int EpsilonLocation, float Epsilon, int EmbeddingLocation, int EmbeddingOffset, uint GroupsX, uint GroupsY, uint GroupsZ);
 
-    private Dispatch Build(Node n)
+    // GroupNorm partial-statistics chunks per group (nn_groupnorm PASS 1), at the prepared size.
+    private int Chunks(Node n)
+    {
+        long perGroup = (long)n.Inputs[0].Channels / n.Groups * (width >> n.Output.Level) * (height >> n.Output.Level);
+        return (int)((perGroup + NormChunk - 1) / NormChunk);
+    }
+
+    private IEnumerable<Dispatch> Build(Node n)
     {
         int w = width >> n.Output.Level, h = height >> n.Output.Level;
         var x = n.Inputs[0];
@@ -403,32 +424,38 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         {
             case NodeKind.Conv:
             {
-                var k = kernels.Get(GlKernels.Conv, ("KERNEL", n.Kernel.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                return Make(k, [("in0", in0), ("cin0", c0), ("in1", in1), ("cin1", c1), ("outOff", Offset(n.Output)), ("cout", n.Output.Channels),
-                        ("wOff", n.WeightOffset / 4), ("bOff", n.BiasOffset), ("residual", n.Residual is null ? -1 : Offset(n.Residual)), ("circular", n.Circular ? 1 : 0)],
-                    w, h, null, Groups((long)((w + 3) / 4) * h, 64), 1, (uint)((n.Output.Channels + 3) / 4));
+                var k = kernels.Get(GlKernels.Conv, ("KERNEL", n.Kernel.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    ("CIRCULAR", n.Kernel == 3 && n.Circular ? "1" : "0"));
+                return [Make(k, [("in0", in0), ("cin0", c0), ("in1", in1), ("cin1", c1), ("outOff", Offset(n.Output)), ("cout", n.Output.Channels),
+                        ("wOff", n.WeightOffset / 4), ("bOff", n.BiasOffset), ("residual", n.Residual is null ? -1 : Offset(n.Residual))],
+                    w, h, null, Groups((long)((w + 3) / 4) * h, 64), 1, (uint)((n.Output.Channels + ConvBlock - 1) / ConvBlock))];
             }
             case NodeKind.Norm:
             {
-                var k = kernels.Get(GlKernels.Norm, ("MODULATE", n.Modulate ? "1" : "0"), ("SILU", n.Silu ? "1" : "0"));
-                var d = Make(k, [("plane", w * h), ("in0", in0), ("cin0", c0), ("in1", in1), ("cin1", c1), ("outOff", Offset(n.Output)),
-                        ("groups", n.Groups), ("gammaOff", n.WeightOffset), ("betaOff", n.BiasOffset)],
-                    -1, -1, n.Embedding, (uint)n.Groups, 1, 1);
-                return d with { EpsilonLocation = k.Location("epsilon"), Epsilon = (float)n.Epsilon };
+                int chunks = Chunks(n);
+                long perGroup = (long)x.Channels / n.Groups * w * h;
+                (string, int)[] common = [("plane", w * h), ("in0", in0), ("cin0", c0), ("in1", in1), ("cin1", c1), ("groups", n.Groups),
+                    ("chunkSize", NormChunk), ("chunks", chunks)];
+                var partials = kernels.Get(GlKernels.Norm, ("PASS", "1"), ("MODULATE", "0"), ("SILU", "0"));
+                var apply = kernels.Get(GlKernels.Norm, ("PASS", "2"), ("MODULATE", n.Modulate ? "1" : "0"), ("SILU", n.Silu ? "1" : "0"));
+                var second = Make(apply, [.. common, ("outOff", Offset(n.Output)), ("gammaOff", n.WeightOffset), ("betaOff", n.BiasOffset)],
+                    -1, -1, n.Embedding, Groups(perGroup, 256), (uint)n.Groups, 1);
+                return [Make(partials, common, -1, -1, null, (uint)chunks, (uint)n.Groups, 1),
+                    second with { EpsilonLocation = apply.Location("epsilon"), Epsilon = (float)n.Epsilon }];
             }
             case NodeKind.AttentionCore:
             {
                 var k = kernels.Get(GlKernels.Attention, ("HEAD_DIM", n.HeadDim.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                return Make(k, [("n", w * h), ("heads", n.Heads), ("qkvOff", in0), ("outOff", Offset(n.Output))], -1, -1, null,
-                    Groups((long)w * h, 64), (uint)n.Heads, 1);
+                return [Make(k, [("n", w * h), ("heads", n.Heads), ("qkvOff", in0), ("outOff", Offset(n.Output))], -1, -1, null,
+                    Groups((long)w * h, 64), (uint)n.Heads, 1)];
             }
             default:
             {
                 var k = kernels.Get(GlKernels.Elementwise, ("OP", ((int)n.Op).ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 long count = n.Op == ElementOp.AvgPool ? (long)n.Output.Channels * w * h : (long)x.Channels * xw * xh;
                 int inB = n.Inputs.Length > 1 ? Offset(n.Inputs[1]) : 0;
-                return Make(k, [("channels", x.Channels), ("inA", in0), ("inB", inB), ("outOff", Offset(n.Output))], xw, xh, n.Embedding,
-                    Groups(count, 256), 1, 1);
+                return [Make(k, [("channels", x.Channels), ("inA", in0), ("inB", inB), ("outOff", Offset(n.Output))], xw, xh, n.Embedding,
+                    Groups(count, 256), 1, 1)];
             }
         }
     }
@@ -446,20 +473,21 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         ? (Offset(p[0]), p[0].Channels, Offset(p[1]), p[1].Channels)
         : (Offset(v), v.Channels, 0, 0);
 
-    // Packs weight [cout, cin, k, k] as vec4 over output channels: vec4 index (cob·cin + ci)·k² + tap. Returns the float offset.
+    // Packs weight [cout, cin, k, k] as two vec4 per 8 output channels: vec4 index ((cob·cin + ci)·k² + tap)·2 + j holds
+    // output channels 8·cob + 4·j + 0..3 (nn_conv.comp.glsl). Returns the float offset.
     private static int PackConv(List<float> packed, float[] w, int cout, int cin, int k)
     {
         int taps = k * k;
         if (w.Length != cout * cin * taps) throw new ArgumentException($"convolution weight has {w.Length} values, expected {cout}×{cin}×{k}×{k}.");
         Align(packed);
         int start = packed.Count;
-        int blocks = (cout + 3) / 4;
+        int blocks = (cout + ConvBlock - 1) / ConvBlock;
         for (int cob = 0; cob < blocks; cob++)
             for (int ci = 0; ci < cin; ci++)
                 for (int t = 0; t < taps; t++)
-                    for (int j = 0; j < 4; j++)
+                    for (int j = 0; j < ConvBlock; j++)
                     {
-                        int co = cob * 4 + j;
+                        int co = cob * ConvBlock + j;
                         packed.Add(co < cout ? w[(co * cin + ci) * taps + t] : 0f);
                     }
         return start;
@@ -483,6 +511,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         if (disposed) return;
         disposed = true;
         if (weights != 0) gl.DeleteBuffer(weights);
-        weights = 0;
+        if (scratch != 0) gl.DeleteBuffer(scratch);
+        weights = scratch = 0;
     }
 }

@@ -74,6 +74,30 @@ public sealed unsafe class GlComputeTextureGenerator : IDisposable
     private long submitted, xOff, netOff, resultOff;
     private bool disposed;
 
+    /// <summary>
+    /// Whether the GL backend suits <paramref name="gl"/>'s context: compute shaders (desktop OpenGL 4.3+) on a hardware
+    /// GPU. False on a software rasterizer (Mesa llvmpipe/softpipe, swrast: the shaders would run on the CPU, where the
+    /// libtorch path is much faster, docs/RESULTS.md) and without compute shaders. The backend choice of
+    /// <c>--backend auto</c> in the viewer; <paramref name="reason"/> says why not.
+    /// </summary>
+    public static bool Suits(GL gl, out string reason)
+    {
+        ArgumentNullException.ThrowIfNull(gl);
+        string renderer = gl.GetStringS(StringName.Renderer) ?? "";
+        if (!GlCapabilities.Query(gl).HasComputeConversion) { reason = $"'{renderer}' has no compute shaders (OpenGL 4.3+)"; return false; }
+        if (IsSoftwareRenderer(renderer)) { reason = $"'{renderer}' is a software renderer"; return false; }
+        reason = "";
+        return true;
+    }
+
+    /// <summary>A software rasterizer's GL_RENDERER (Mesa llvmpipe, softpipe, swrast, or one calling itself software).</summary>
+    public static bool IsSoftwareRenderer(string renderer)
+    {
+        ArgumentNullException.ThrowIfNull(renderer);
+        return renderer.Contains("llvmpipe", StringComparison.OrdinalIgnoreCase) || renderer.Contains("softpipe", StringComparison.OrdinalIgnoreCase)
+            || renderer.Contains("swrast", StringComparison.OrdinalIgnoreCase) || renderer.Contains("software", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>Loads a model file (safetensors, read without libtorch) onto the GPU of <paramref name="gl"/>'s context.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is corrupt, or a diffusion teacher that needs tens of steps.</exception>
@@ -328,7 +352,7 @@ public sealed unsafe class GlComputeTextureGenerator : IDisposable
 
     /// <summary>GL names of every buffer and program this generator made (tests check disposal deletes them all).</summary>
     internal (uint[] Buffers, uint[] Programs, uint[] Textures, nint[] Fences) Objects() =>
-        (new[] { arena, embeddingBuffer, scalars, noise, network.WeightBuffer }.Where(b => b != 0).ToArray(),
+        (new[] { arena, embeddingBuffer, scalars, noise, network.WeightBuffer, network.ScratchBuffer }.Where(b => b != 0).ToArray(),
             kernels.All.Select(k => k.Program).Where(p => p != 0).ToArray(),
             textures.Concat(views).Where(t => t != 0).ToArray(), fences.Where(f => f != 0).ToArray());
 

@@ -192,6 +192,19 @@ public class GlComputeGeneratorTests
     }
 
     [Test]
+    public void SuitsOnlyAHardwareGpu()
+    {
+        Assert.That(GlComputeTextureGenerator.IsSoftwareRenderer("llvmpipe (LLVM 15.0.6, 256 bits)"), Is.True);
+        Assert.That(GlComputeTextureGenerator.IsSoftwareRenderer("softpipe"), Is.True);
+        Assert.That(GlComputeTextureGenerator.IsSoftwareRenderer("NVIDIA GeForce RTX 3060/PCIe/SSE2"), Is.False);
+        Assert.That(GlComputeTextureGenerator.IsSoftwareRenderer("AMD Radeon RX 6600 (radeonsi, navi23, LLVM 15.0.6)"), Is.False);
+        string renderer = gl.GetStringS(StringName.Renderer) ?? "";
+        bool suits = GlComputeTextureGenerator.Suits(gl, out string reason);
+        Assert.That(suits, Is.EqualTo(!GlComputeTextureGenerator.IsSoftwareRenderer(renderer)), reason);
+        if (!suits) Assert.That(reason, Does.Contain(renderer));
+    }
+
+    [Test]
     public void CoefficientsEqualTheLibtorchPreconditioning()
     {
         foreach (var kind in new[] { ModelKind.Consistency, ModelKind.Teacher })

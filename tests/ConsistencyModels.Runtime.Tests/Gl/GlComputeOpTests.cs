@@ -50,6 +50,8 @@ public class GlComputeOpTests
             CircularPadding = false, NoiseEmbedding = NoiseEmbeddingKind.Fourier,
         }, 10, 6).SetName("Odd channels, zero padding, attention at both levels, 10×6");
         yield return new TestCaseData(UNetConfig.Small with { ClassCount = 3 }, 24, 16).SetName("Small with stem, 24×16");
+        // 4 channels × 3072 pixels per group: three GroupNorm statistics chunks of 4096, the last one partial.
+        yield return new TestCaseData(UNetConfig.Tiny with { ClassCount = 3, AttentionLevels = [] }, 64, 48).SetName("Tiny, 64×48 (several GroupNorm chunks)");
     }
 
     [TestCaseSource(nameof(Cases))]
