@@ -182,7 +182,7 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
     }
 
     // The generated code walks the network's layer description (Networks/Description) op by op: one line per op, the
-    // same list the ONNX exporter walks and a test checks against UNet's parameters.
+    // same list the UNet module interprets and the ONNX exporter and GL plan walk (UNetDerivationTests: op by op).
     private static string Generate(UNetConfig cfg, Func<string, string> weight, List<BackendStep> steps)
     {
         List<string>? read = null;  // the weights the current op's statement passes
@@ -200,12 +200,12 @@ public sealed unsafe class TorchScriptDenoiser : IDisposable
         code.AppendLine("def conv3z(x: Tensor, w: Tensor, b: Tensor) -> Tensor:");
         code.AppendLine("    return torch.conv2d(x, w, b, [1, 1], [1, 1])");
         code.AppendLine();
-        // ResBlock's modulation: h·(1 + scale) + shift with (scale, shift) the halves of p.
+        // LayerOpKind.Modulate: h·(1 + scale) + shift with (scale, shift) the halves of p.
         code.AppendLine("def modulate(h: Tensor, p: Tensor) -> Tensor:");
         code.AppendLine("    ss = p.unsqueeze(-1).unsqueeze(-1).chunk(2, 1)");
         code.AppendLine("    return torch.addcmul(ss[1], h, ss[0] + 1)");
         code.AppendLine();
-        // AttentionBlock.forward: x + proj(attention(qkv(norm(x)))), heads of d channels over the H·W pixels.
+        // LayerOpKind.Attention: x + proj(attention(qkv(norm(x)))), heads of d channels over the H·W pixels.
         code.AppendLine("def attention(x: Tensor, heads: int, g: int, nw: Tensor, nb: Tensor, qw: Tensor, qb: Tensor, pw: Tensor, pb: Tensor) -> Tensor:");
         code.AppendLine("    b, c, h, w = x.shape[0], x.shape[1], x.shape[2], x.shape[3]");
         code.AppendLine("    t = torch.conv2d(torch.group_norm(x, g, nw, nb, 1e-5), qw, qb).reshape([b, 3, heads, c // heads, h * w]).permute([1, 0, 2, 4, 3])");

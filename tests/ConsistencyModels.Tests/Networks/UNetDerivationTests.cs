@@ -267,6 +267,10 @@ public sealed class UNetDerivationTests
         Assert.That(description.Disagreements(wrongWeights, "X", false).Single(), Does.Contain($"op {conv} (Conv2d) reads [conv_in.bias, conv_in.weight]"));
         Assert.That(description.Disagreements(steps.Take(steps.Count - 1), "X", false).Single(), Does.Contain("no step for op"));
         Assert.That(description.Disagreements(steps.Append(steps[0]), "X", false).Single(), Does.Contain("beyond the description"));
+        // A backend that reorders (a GL plan: embedding first, fused dispatches) is checked without the order, but each
+        // op exactly once.
+        Assert.That(description.Disagreements(swapped, "X", false, ordered: false), Is.Empty);
+        Assert.That(description.Disagreements(swapped.Append(steps[5]), "X", false, ordered: false).Single(), Does.Contain("step 6 executes op 5, expected op 6"));
     }
 
     [Test]

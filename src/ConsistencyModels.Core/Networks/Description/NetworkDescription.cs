@@ -119,12 +119,15 @@ public sealed class NetworkDescription
     /// <param name="steps">The backend's steps.</param>
     /// <param name="backend">The backend's name for the messages.</param>
     /// <param name="inference">Whether the backend may skip the inference identities.</param>
-    public IReadOnlyList<string> Disagreements(IEnumerable<BackendStep> steps, string backend, bool inference)
+    /// <param name="ordered">Whether the steps must come in op order; false for a backend that reorders (a GL plan that
+    /// computes the embedding MLP first, or fuses an op into an earlier dispatch): each op must still appear exactly
+    /// once, with its kind and weights.</param>
+    public IReadOnlyList<string> Disagreements(IEnumerable<BackendStep> steps, string backend, bool inference, bool ordered = true)
     {
         ArgumentNullException.ThrowIfNull(steps);
         var problems = new List<string>();
         var expected = Ops.Select((op, i) => (op, i)).Where(e => !(inference && IsInferenceIdentity(e.op))).ToList();
-        var actual = steps.ToList();
+        var actual = ordered ? steps.ToList() : [.. steps.OrderBy(s => s.OpIndex)];
         for (int k = 0; k < Math.Max(expected.Count, actual.Count); k++)
         {
             if (k >= actual.Count) { problems.Add($"{backend}: no step for op {expected[k].i} ({expected[k].op})"); break; }
