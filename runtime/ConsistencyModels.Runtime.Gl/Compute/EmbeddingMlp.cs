@@ -43,6 +43,10 @@ internal sealed class EmbeddingMlp
         SlotSize = Math.Max(4, size);
     }
 
+    /// <summary>The ops computed here as backend steps (op index, kind, the weights read).</summary>
+    public IEnumerable<BackendStep> Steps(IReadOnlyDictionary<LayerOp, int> index) =>
+        ops.Select(o => new BackendStep(index[o], o.Kind, o.Parameters.Select(p => p.Name).ToArray()));
+
     /// <summary>Floats per slot (a multiple of 4).</summary>
     public int SlotSize { get; }
 

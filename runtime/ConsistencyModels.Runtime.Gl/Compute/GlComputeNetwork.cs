@@ -59,6 +59,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
     private readonly GL gl;
     private readonly GlKernels kernels;
     private readonly List<Node> nodes = [];
+    private readonly List<BackendStep> steps = [];
     private readonly Value input, output;
     private uint weights, scratch;
     private Dispatch[] dispatches = [];
@@ -93,10 +94,20 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
             : throw new NotSupportedException($"GL backend: value '{name}' is read before it is computed on the GPU (an embedding value outside Modulate?).");
 
         var done = new HashSet<LayerOp>();
+        var index = description.Ops.Select((o, i) => (o, i)).ToDictionary(e => e.o, e => e.i);
+        var names = new List<string>();
+        // Every weight read goes through here, so the steps below list what the plan really reads, op by op.
+        float[] Read(string name) { names.Add(name); return read(name); }
+        void Step(LayerOp op, bool weights = true)
+        {
+            steps.Add(new BackendStep(index[op], op.Kind, weights ? names.ToArray() : []));
+            if (weights) names.Clear();
+        }
         foreach (var op in image)
         {
             if (done.Contains(op)) continue;
             done.Add(op);
+            names.Clear();
             switch (op.Kind)
             {
                 case LayerOpKind.Conv2d:
@@ -105,8 +116,8 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     var node = new Node
                     {
                         Kind = NodeKind.Conv, Inputs = [x], Kernel = op.Kernel, Circular = op.Circular, Source = op.ToString(),
-                        WeightOffset = PackConv(packed, read(op.Parameters[0].Name), op.Channels, x.Channels, op.Kernel),
-                        BiasOffset = PackFloats(packed, read(op.Parameters[1].Name)),
+                        WeightOffset = PackConv(packed, Read(op.Parameters[0].Name), op.Channels, x.Channels, op.Kernel),
+                        BiasOffset = PackFloats(packed, Read(op.Parameters[1].Name)),
                     };
                     string result = op.Output;
                     // h + skip: the residual add fused into the convolution that computes h.
@@ -122,6 +133,8 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     }
                     node.Output = values[result] = new Value(result, op.Channels, x.Level);
                     nodes.Add(node);
+                    Step(op);
+                    if (result != op.Output) Step(OnlyConsumer(op.Output)!, weights: false);
                     break;
                 }
                 case LayerOpKind.GroupNorm:
@@ -130,12 +143,14 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     var node = new Node
                     {
                         Kind = NodeKind.Norm, Inputs = [x], Groups = op.Groups, Epsilon = op.Epsilon, Source = op.ToString(),
-                        WeightOffset = PackFloats(packed, read(op.Parameters[0].Name)),
-                        BiasOffset = PackFloats(packed, read(op.Parameters[1].Name)),
+                        WeightOffset = PackFloats(packed, Read(op.Parameters[0].Name)),
+                        BiasOffset = PackFloats(packed, Read(op.Parameters[1].Name)),
                     };
                     string result = op.Output;
+                    Step(op);
                     if (OnlyConsumer(result) is { Kind: LayerOpKind.Modulate } mod && mod.Inputs[0] == result && embedding.Offset(mod.Inputs[1]) >= 0)
                     {
+                        Step(mod, weights: false);
                         node.Modulate = true;
                         node.Embedding = mod.Inputs[1];
                         result = mod.Output;
@@ -143,6 +158,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     }
                     if (OnlyConsumer(result) is { Kind: LayerOpKind.Silu } silu)
                     {
+                        Step(silu, weights: false);
                         node.Silu = true;
                         result = silu.Output;
                         done.Add(silu);
@@ -157,6 +173,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     if (parts.Length != 2 || parts.Any(p => p.Parts is not null || p.IsInput) || parts[0].Level != parts[1].Level)
                         throw new NotSupportedException($"GL backend: only a concatenation of two computed values at one resolution is supported ({op}).");
                     values[op.Output] = new Value(op.Output, op.Channels, parts[0].Level) { Parts = parts };
+                    Step(op); // by addressing: its readers take two channel segments
                     break;
                 }
                 case LayerOpKind.Attention:
@@ -168,13 +185,13 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     nodes.Add(new Node
                     {
                         Kind = NodeKind.Norm, Inputs = [x], Output = normed, Groups = op.Groups, Epsilon = op.Epsilon, Source = op.ToString(),
-                        WeightOffset = PackFloats(packed, read(ps[0].Name)), BiasOffset = PackFloats(packed, read(ps[1].Name)),
+                        WeightOffset = PackFloats(packed, Read(ps[0].Name)), BiasOffset = PackFloats(packed, Read(ps[1].Name)),
                     });
                     var qkv = new Value(op.Output + ".qkv", 3 * c, x.Level);
                     nodes.Add(new Node
                     {
                         Kind = NodeKind.Conv, Inputs = [normed], Output = qkv, Kernel = 1, Source = op.ToString(),
-                        WeightOffset = PackConv(packed, read(ps[2].Name), 3 * c, c, 1), BiasOffset = PackFloats(packed, read(ps[3].Name)),
+                        WeightOffset = PackConv(packed, Read(ps[2].Name), 3 * c, c, 1), BiasOffset = PackFloats(packed, Read(ps[3].Name)),
                     });
                     var attended = new Value(op.Output + ".attended", c, x.Level);
                     nodes.Add(new Node
@@ -185,8 +202,9 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     nodes.Add(new Node
                     {
                         Kind = NodeKind.Conv, Inputs = [attended], Residual = x, Output = result, Kernel = 1, Source = op.ToString(),
-                        WeightOffset = PackConv(packed, read(ps[4].Name), c, c, 1), BiasOffset = PackFloats(packed, read(ps[5].Name)),
+                        WeightOffset = PackConv(packed, Read(ps[4].Name), c, c, 1), BiasOffset = PackFloats(packed, Read(ps[5].Name)),
                     });
+                    Step(op);
                     break;
                 }
                 case LayerOpKind.Add:
@@ -223,6 +241,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     }
                     node.Output = values[op.Output] = new Value(op.Output, channels, level);
                     nodes.Add(node);
+                    Step(op);
                     break;
                 }
                 case LayerOpKind.Dropout when NetworkDescription.IsInferenceIdentity(op):
@@ -232,6 +251,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
                     throw new NotSupportedException($"GL backend: op {op.Kind} on image values is not supported ({op}).");
             }
         }
+        steps.InsertRange(0, embedding.Steps(index));
         output = Get(description.Output);
         if (output.Parts is not null || output.IsInput || output.Level != 0)
             throw new NotSupportedException($"GL backend: the network output '{description.Output}' must be a computed value at the image size.");
@@ -255,6 +275,10 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
 
     /// <summary>The network this plan was derived from.</summary>
     public NetworkDescription Description { get; }
+
+    /// <summary>The description's ops this plan executes, each once, with the weights it reads for them (CPU embedding
+    /// ops first, fused ops at their dispatch): checked by <see cref="NetworkDescription.Disagreements"/> (unordered).</summary>
+    public IReadOnlyList<BackendStep> Steps => steps;
 
     /// <summary>The CPU part (noise/class embedding MLP).</summary>
     public EmbeddingMlp Embedding { get; }

@@ -231,6 +231,9 @@ public sealed unsafe class GlComputeTextureGenerator : IDisposable
     /// <summary>Textures submitted so far.</summary>
     public long Submitted => submitted;
 
+    /// <summary>The description's ops the dispatch plan executes, with the weights it reads (op-by-op agreement tests).</summary>
+    internal IReadOnlyList<BackendStep> PlanSteps => network.Steps;
+
     /// <summary>Dispatches per network evaluation at the current size (0 before the first texture).</summary>
     public int DispatchesPerEvaluation => network.DispatchCount;
 

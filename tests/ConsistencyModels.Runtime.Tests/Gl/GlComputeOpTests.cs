@@ -105,6 +105,35 @@ public class GlComputeOpTests
         Assert.That(checkedKinds, Is.SupersetOf(expectedKinds.Where(k => description.Ops.Any(o => o.Kind == k))));
     }
 
+    private static IEnumerable<TestCaseData> Plans()
+    {
+        yield return new TestCaseData(UNetConfig.Tiny with { ClassCount = 3 }).SetName("Plan agrees: tiny with attention");
+        yield return new TestCaseData(UNetConfig.Small with { ClassCount = 3 }).SetName("Plan agrees: small (default shape)");
+        yield return new TestCaseData(UNetConfig.Base with { ClassCount = 3 }).SetName("Plan agrees: base");
+        yield return new TestCaseData(UNetConfig.Tiny with { Dropout = 0.2 }).SetName("Plan agrees: tiny with dropout, unconditional");
+    }
+
+    /// <summary>The third backend of the op-by-op agreement (beside UNet.Steps and TorchScriptDenoiser.Steps): the GL plan
+    /// executes every op of the description exactly once (CPU embedding ops first, fused ones at their dispatch, so
+    /// unordered), with its kind and exactly the weights the op names, read in its order.</summary>
+    [TestCaseSource(nameof(Plans))]
+    public void DispatchPlanExecutesEveryOpOnceWithItsWeights(UNetConfig config)
+    {
+        var metadata = TestModels.Metadata(config: config);
+        var path = TestModels.Save(directory, metadata with { ClassNames = config.ClassCount == 3 ? TestModels.ClassNames : [] }, seed: 2);
+        using var model = ModelFile.Load(path, CPU);
+        using var glPath = GlComputeSupport.Generator(gl, model);
+        var description = NetworkDescription.FromConfig(config);
+        var steps = glPath.PlanSteps;
+        Assert.That(description.Disagreements(steps, "GL plan", inference: true, ordered: false), Is.Empty);
+        Assert.That(steps.Select(s => s.OpIndex), Is.Unique);
+        // Not vacuous: a plan that skipped an op, or read a weight twice, is reported.
+        Assert.That(description.Disagreements(steps.Skip(1), "GL plan", inference: true, ordered: false), Is.Not.Empty);
+        var conv = steps.First(s => s.Kind == LayerOpKind.Conv2d);
+        var doubled = steps.Select(s => s == conv ? s with { Weights = [.. s.Weights, s.Weights[0]] } : s);
+        Assert.That(description.Disagreements(doubled, "GL plan", inference: true, ordered: false), Is.Not.Empty);
+    }
+
     private static string WorstIndex(float[] a, float[] b)
     {
         int at = 0;
