@@ -10,7 +10,7 @@ namespace ConsistencyModels.Runtime.Compute;
 /// small SSBO; every other op becomes dispatches over planar [C, H, W] values in one activation SSBO (the arena):
 /// <list type="bullet">
 /// <item>Conv2d (3×3 circular/zero, 1×1) → nn_conv, a residual Add that consumes the convolution's only use fused in;</item>
-/// <item>GroupNorm [→ Modulate] [→ SiLU] (each the previous one's only use) → nn_groupnorm: chunk statistics, then one fused apply;</item>
+/// <item>GroupNorm [→ Modulate] [→ SiLU] (each the previous one's only use) → nn_groupnorm: chunk statistics, their combination per group, then one fused apply;</item>
 /// <item>Concat → no dispatch: its consumers (GroupNorm, Conv2d) read two channel segments;</item>
 /// <item>Attention → GroupNorm, qkv 1×1 conv, nn_attention (online softmax), proj 1×1 conv with the residual;</item>
 /// <item>Add, SiLU, Modulate (when not fused), AvgPool2, UpsampleNearest2, PixelUnshuffle2, PixelShuffle2 → nn_elementwise.</item>
@@ -356,7 +356,7 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
         height = h;
         long scratchFloats = 4;
         foreach (var n in nodes.Where(n => n.Kind == NodeKind.Norm))
-            scratchFloats = Math.Max(scratchFloats, 2L * n.Groups * Chunks(n));
+            scratchFloats = Math.Max(scratchFloats, 2L * n.Groups * (Chunks(n) + 1));
         if (scratch != 0) gl.DeleteBuffer(scratch);
         scratch = gl.GenBuffer();
         gl.BindBuffer(BufferTargetARB.ShaderStorageBuffer, scratch);
@@ -457,15 +457,17 @@ internal sealed unsafe class GlComputeNetwork : IDisposable
             case NodeKind.Norm:
             {
                 int chunks = Chunks(n);
-                long perGroup = (long)x.Channels / n.Groups * w * h;
                 (string, int)[] common = [("plane", w * h), ("in0", in0), ("cin0", c0), ("in1", in1), ("cin1", c1), ("groups", n.Groups),
                     ("chunkSize", NormChunk), ("chunks", chunks)];
                 var partials = kernels.Get(GlKernels.Norm, ("PASS", "1"), ("MODULATE", "0"), ("SILU", "0"));
                 var apply = kernels.Get(GlKernels.Norm, ("PASS", "2"), ("MODULATE", n.Modulate ? "1" : "0"), ("SILU", n.Silu ? "1" : "0"));
                 var second = Make(apply, [.. common, ("outOff", Offset(n.Output)), ("gammaOff", n.WeightOffset), ("betaOff", n.BiasOffset)],
-                    -1, -1, n.Embedding, Groups(perGroup, 256), (uint)n.Groups, 1);
+                    -1, -1, n.Embedding, Groups((long)w * h, 256), (uint)x.Channels, 1);
+                var finalize = kernels.Get(GlKernels.Norm, ("PASS", "3"), ("MODULATE", "0"), ("SILU", "0"));
+                var third = Make(finalize, common, -1, -1, null, 1, 1, 1);
                 return [Make(partials, common, -1, -1, null, (uint)chunks, (uint)n.Groups, 1),
-                    second with { EpsilonLocation = apply.Location("epsilon"), Epsilon = (float)n.Epsilon }];
+                    third with { EpsilonLocation = finalize.Location("epsilon"), Epsilon = (float)n.Epsilon },
+                    second];
             }
             case NodeKind.AttentionCore:
             {
