@@ -134,6 +134,25 @@ public class GlTextureFeedTests
         if (backend == TextureBackend.Torch) Assert.That(sourcesDisposed, Is.EqualTo(1), "the feed disposes the source its factory made");
     }
 
+    [TestCase(TextureBackend.Gl)]
+    [TestCase(TextureBackend.Torch)]
+    public void AFrameOfEitherFeedAllocatesNoManagedMemory(TextureBackend backend)
+    {
+        using var feed = Create(backend, out _);
+        Assert.That(feed.WaitForFirst(TimeSpan.FromSeconds(60)), Is.True);
+        for (int i = 0; i < 5; i++) { feed.Update(); gl.Finish(); }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            feed.Update();
+            _ = feed.CurrentTexture;
+            gl.Finish();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.EqualTo(0), "managed bytes allocated on the render thread by 20 frames");
+        Assert.That(gl.GetError(), Is.EqualTo(GLEnum.NoError));
+    }
+
     [Test]
     public void TextureGeneratorCreateFeedLoadsTheSameModelForEitherBackend()
     {
