@@ -13,7 +13,7 @@ internal static class HeadlessViewer
     // The frame loop runs for the whole session: compile it optimized once, up front. Tiered JIT would otherwise
     // replace it on the stack after ~10 000 frames (OSR), a one-time native step of several MB in a soak's curve.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int Run(GlContext context, ViewerOptions options, IViewerTextures textures, TextureRequest request, TextWriter log)
+    public static int Run(GlContext context, ViewerOptions options, IGlTextureFeed textures, TextureRequest request, TextWriter log)
     {
         var gl = context.GL;
         var frames = options.Frames ?? 60;
@@ -110,7 +110,7 @@ internal static class HeadlessViewer
             ["mode"] = "headless-egl",
             ["gl"] = context.Description,
             ["source"] = textures.Description,
-            ["backend"] = textures.Backend,
+            ["backend"] = textures.Backend.Name(),
             ["class"] = SourceFactory.ClassName(textures.ClassNames, request.ClassIndex),
             ["contactSheetClasses"] = shownClasses,
             ["steps"] = request.Steps,

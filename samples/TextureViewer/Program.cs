@@ -34,7 +34,7 @@ static int Run(string[] args)
         return 0;
     }
 
-    if (options.Backend == ViewerBackend.Gl && (options.CpuOnly || options.Procedural))
+    if (options.Backend == TextureBackend.Gl && (options.CpuOnly || options.Procedural))
     {
         Console.Error.WriteLine($"error: --backend gl runs the model in OpenGL compute shaders; it cannot be combined with {(options.CpuOnly ? "--cpu" : "--procedural")}.");
         return 2;
@@ -85,16 +85,18 @@ static int Run(string[] args)
 static int Show(ViewerOptions options, GlWindow? window, GlContext? context, string reason, TextWriter log)
 {
     GlComputeTextureGenerator? compute = null;
+    GlComputeTextureFeed? computeFeed = null;
     TextureRequest request;
     string why = options.CpuOnly ? "--cpu given" : "no OpenGL";
     try
     {
         if (context is not null) compute = SourceFactory.CreateCompute(options, context.GL, out why);
-        else if (options.Backend == ViewerBackend.Gl) throw new ArgumentException($"--backend gl needs OpenGL: {reason}");
+        else if (options.Backend == TextureBackend.Gl) throw new ArgumentException($"--backend gl needs OpenGL: {reason}");
         if (compute is not null)
         {
             SourceFactory.CheckSize(compute, options.Size);
             request = new TextureRequest(options.Size, options.Size, SourceFactory.ClassIndex(compute.ClassNames, options.ClassName), options.Steps, options.Seed, 0);
+            computeFeed = new GlComputeTextureFeed(context!.GL, compute, request, ownsGenerator: true);
         }
         else request = default;
     }
@@ -104,12 +106,12 @@ static int Show(ViewerOptions options, GlWindow? window, GlContext? context, str
         Console.Error.WriteLine($"error: {e.Message}");
         return 2;
     }
-    if (compute is not null)
+    if (computeFeed is not null)
     {
-        using var textures = new ComputeTextures(context!.GL, compute, request);
-        log.WriteLine($"source: {compute.Description}");
-        log.WriteLine($"backend: gl (the model in compute shaders on {context.GL.GetStringS(Silk.NET.OpenGL.StringName.Renderer)}; no libtorch)");
-        Describe(compute.ClassNames, request, log);
+        using var textures = computeFeed;
+        log.WriteLine($"source: {textures.Description}");
+        log.WriteLine($"backend: gl (the model in compute shaders on {context!.GL.GetStringS(Silk.NET.OpenGL.StringName.Renderer)}; no libtorch)");
+        Describe(textures.ClassNames, request, log);
         return Render(options, window, context, textures, request, log);
     }
 
@@ -133,10 +135,11 @@ static int Show(ViewerOptions options, GlWindow? window, GlContext? context, str
         Describe(source.ClassNames, request, log);
         if (context is null)
             return CpuViewer.Run(options, source, request, reason, log);
-        IViewerTextures textures;
+        IGlTextureFeed textures;
         try
         {
-            textures = new ProducerTextures(context.GL, source, request);
+            // Mip chain: the plane is tiled and seen at grazing angles; without mips it shimmers.
+            textures = new ProducerTextureFeed(context.GL, source, request, sinkOptions: new GlTextureSinkOptions { Mipmaps = true });
         }
         catch (InvalidOperationException e) when (window is null)
         {
@@ -163,7 +166,7 @@ static void Describe(IReadOnlyList<string> classes, TextureRequest request, Text
     log.WriteLine($"texture: {request.Width}×{request.Height}, class {SourceFactory.ClassName(classes, request.ClassIndex)}, {request.Steps} step(s), seed {request.Seed}");
 }
 
-static int Render(ViewerOptions options, GlWindow? window, GlContext context, IViewerTextures textures, TextureRequest request, TextWriter log)
+static int Render(ViewerOptions options, GlWindow? window, GlContext context, IGlTextureFeed textures, TextureRequest request, TextWriter log)
 {
     if (window is null)
         return HeadlessViewer.Run(context, options, textures, request, log);

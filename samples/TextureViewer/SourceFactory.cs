@@ -72,22 +72,32 @@ internal static class SourceFactory
         names.Count == 0 ? "(unconditional)" : names[index];
 
     /// <summary>
-    /// The GL compute backend for --backend gl (or auto on a hardware GPU) on <paramref name="gl"/>'s context: the --model
-    /// file or the default model. Null when auto chooses libtorch (software renderer, or no compute shaders).
+    /// The GL compute backend when the library's choice (<see cref="GlTextureFeeds.Choose"/>: --backend gl, or auto on a
+    /// hardware GPU) picks it on <paramref name="gl"/>'s context: the --model file or the default model. Null when it
+    /// picks libtorch (--backend torch, --procedural, or auto on a software renderer or without compute shaders).
     /// </summary>
     /// <exception cref="ArgumentException">--backend gl cannot run here (no compute shaders) or the model file is bad.</exception>
     public static GlComputeTextureGenerator? CreateCompute(ViewerOptions options, Silk.NET.OpenGL.GL gl, out string why)
     {
-        why = options.Procedural ? "procedural source, no model" : "--backend torch";
-        if (options.Backend == ViewerBackend.Torch || options.Procedural) return null;
-        bool suits = GlComputeTextureGenerator.Suits(gl, out string reason);
-        if (options.Backend == ViewerBackend.Auto && !suits)
+        if (options.Procedural)
         {
-            why = $"auto: {reason}; --backend gl forces the GL backend";
+            why = "procedural source, no model";
             return null;
         }
-        if (!ConsistencyModels.Runtime.Gl.GlCapabilities.Query(gl).HasComputeConversion)
-            throw new ArgumentException($"--backend gl needs OpenGL 4.3 compute shaders: {reason}.");
+        TextureBackend chosen;
+        try
+        {
+            chosen = GlTextureFeeds.Choose(gl, options.Backend, out why);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new ArgumentException($"--backend gl: {e.Message}");
+        }
+        if (chosen == TextureBackend.Torch)
+        {
+            why = options.Backend == TextureBackend.Torch ? "--backend torch" : $"{why}; --backend gl forces the GL backend";
+            return null;
+        }
         try
         {
             if (options.Model is not null)

@@ -1,4 +1,5 @@
 using ConsistencyModels.Networks;
+using ConsistencyModels.Runtime;
 
 namespace TextureViewer;
 
@@ -19,7 +20,7 @@ internal sealed record ViewerOptions
     public bool CpuOnly { get; init; }
     public bool Procedural { get; init; }
     public NetworkPrecision Precision { get; init; } = NetworkPrecision.Auto;
-    public ViewerBackend Backend { get; init; } = ViewerBackend.Auto;
+    public TextureBackend Backend { get; init; } = TextureBackend.Auto;
 
     public const string Usage = """
         TextureViewer: live consistency-model textures on an OpenGL plane (window) or offscreen (headless).
@@ -70,13 +71,9 @@ internal sealed record ViewerOptions
                 },
                 "--backend" => o with
                 {
-                    Backend = Value() switch
-                    {
-                        "gl" => ViewerBackend.Gl,
-                        "torch" => ViewerBackend.Torch,
-                        "auto" => ViewerBackend.Auto,
-                        var b => throw new ArgumentException($"--backend expects gl, torch or auto, got '{b}'."),
-                    },
+                    Backend = TextureBackends.TryParse(Value(), out var backend)
+                        ? backend
+                        : throw new ArgumentException($"--backend expects gl, torch or auto, got '{args[i]}'."),
                 },
                 "--frames" => o with { Frames = Int(1, int.MaxValue) },
                 "--fps" => o with { FramesPerSecond = Int(0, 1000) },
@@ -92,17 +89,4 @@ internal sealed record ViewerOptions
         }
         return o;
     }
-}
-
-/// <summary>Which inference backend draws the model's textures (--backend).</summary>
-internal enum ViewerBackend
-{
-    /// <summary>GL compute on a hardware GPU, libtorch on a software renderer.</summary>
-    Auto,
-
-    /// <summary>The GL compute backend (GlComputeTextureGenerator) in the render context.</summary>
-    Gl,
-
-    /// <summary>libtorch on the CPU (TextureGenerator) through the producer thread and GlTextureSink.</summary>
-    Torch,
 }

@@ -12,7 +12,7 @@ internal static class WindowedViewer
     // The frame loop runs for the whole session: compile it optimized once, up front. Tiered JIT would otherwise
     // replace it on the stack after ~10 000 frames (OSR), a one-time native step of several MB in a soak's curve.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int Run(GlWindow window, ViewerOptions options, IViewerTextures textures, TextureRequest request, TextWriter log)
+    public static int Run(GlWindow window, ViewerOptions options, IGlTextureFeed textures, TextureRequest request, TextWriter log)
     {
         var gl = window.GL;
         log.WriteLine($"window: {window.Description}");
@@ -97,7 +97,7 @@ internal static class WindowedViewer
             if (titleClock.Elapsed.TotalSeconds >= 0.5)
             {
                 var r = textures.Request;
-                window.SetTitle($"ConsistencyModels viewer | {textures.Backend} | {SourceFactory.ClassName(textures.ClassNames, r.ClassIndex)} | {r.Steps} step{(r.Steps == 2 ? "s" : "")} | seed {r.Seed} | {stats.Summary(titleClock.Elapsed.TotalSeconds)}{(textures.Animate ? "" : " | paused")}");
+                window.SetTitle($"ConsistencyModels viewer | {textures.Backend.Name()} | {SourceFactory.ClassName(textures.ClassNames, r.ClassIndex)} | {r.Steps} step{(r.Steps == 2 ? "s" : "")} | seed {r.Seed} | {stats.Summary(titleClock.Elapsed.TotalSeconds)}{(textures.Animate ? "" : " | paused")}");
                 titleClock.Restart();
                 stats.Reset();
             }

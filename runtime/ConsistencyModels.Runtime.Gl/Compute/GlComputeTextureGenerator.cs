@@ -359,7 +359,7 @@ public sealed unsafe class GlComputeTextureGenerator : IDisposable
             kernels.All.Select(k => k.Program).Where(p => p != 0).ToArray(),
             textures.Concat(views).Where(t => t != 0).ToArray(), fences.Where(f => f != 0).ToArray());
 
-    private void Validate(in TextureRequest request)
+    internal void Validate(in TextureRequest request)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         request.Validate(classNames.Length);
