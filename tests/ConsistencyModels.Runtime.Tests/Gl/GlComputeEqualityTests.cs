@@ -11,27 +11,9 @@ namespace ConsistencyModels.Runtime.Tests.Gl;
 /// float32 and the backend's clamped planar result agree within 1e-4 for the default model and the presets (random
 /// weights), several sizes (non-square too), classes, seeds, 1 and 2 steps and a fractional animation phase.
 /// </summary>
-public class GlComputeEqualityTests
+public class GlComputeEqualityTests : HeadlessGlFixture
 {
     private const double Tolerance = 1e-4;
-    private GlContext context = null!;
-    private GL gl = null!;
-    private string directory = null!;
-
-    [SetUp]
-    public void CreateContext()
-    {
-        context = GlRequirement.Headless();
-        gl = context.GL;
-        directory = TestModels.TempDirectory();
-    }
-
-    [TearDown]
-    public void DisposeContext()
-    {
-        context?.Dispose();
-        if (Directory.Exists(directory)) Directory.Delete(directory, true);
-    }
 
     private static IEnumerable<TestCaseData> Presets()
     {

@@ -10,29 +10,15 @@ namespace ConsistencyModels.Runtime.Tests.Gl;
 
 /// <summary>The GL compute backend's contract beyond equality: GPU noise, the texture mapping, triple buffering with
 /// fences, no GL error, no managed allocation per steady-state frame, and disposal that leaves no GL object.</summary>
-public class GlComputeGeneratorTests
+public class GlComputeGeneratorTests : HeadlessGlFixture
 {
-    private GlContext context = null!;
-    private GL gl = null!;
-    private string directory = null!;
     private LoadedModel model = null!;
 
     [SetUp]
-    public void CreateContext()
-    {
-        context = GlRequirement.Headless();
-        gl = context.GL;
-        directory = TestModels.TempDirectory();
-        model = ModelFile.Load(TestModels.Save(directory, TestModels.Metadata(taus: [2.5])), CPU);
-    }
+    public void LoadModel() => model = ModelFile.Load(TestModels.Save(directory, TestModels.Metadata(taus: [2.5])), CPU);
 
     [TearDown]
-    public void DisposeContext()
-    {
-        model?.Dispose();
-        context?.Dispose();
-        if (Directory.Exists(directory)) Directory.Delete(directory, true);
-    }
+    public void DisposeModel() => model?.Dispose();
 
     private float[] Generate(GlComputeTextureGenerator g, TextureRequest r)
     {

@@ -19,27 +19,9 @@ namespace ConsistencyModels.Runtime.Tests.Gl;
 /// SiLU are compared at their end). Random weights, sizes with borders in every direction (non-square, widths not a
 /// multiple of 4), circular and zero padding, odd channel counts, attention.
 /// </summary>
-public class GlComputeOpTests
+public class GlComputeOpTests : HeadlessGlFixture
 {
     private const double Tolerance = 2e-5; // relative to the value range of the op's output
-    private GlContext context = null!;
-    private GL gl = null!;
-    private string directory = null!;
-
-    [SetUp]
-    public void CreateContext()
-    {
-        context = GlRequirement.Headless();
-        gl = context.GL;
-        directory = TestModels.TempDirectory();
-    }
-
-    [TearDown]
-    public void DisposeContext()
-    {
-        context?.Dispose();
-        if (Directory.Exists(directory)) Directory.Delete(directory, true);
-    }
 
     private static IEnumerable<TestCaseData> Cases()
     {

@@ -7,11 +7,8 @@ namespace ConsistencyModels.Runtime.Tests.Gl;
 /// <summary>The library's backend choice (<see cref="GlTextureFeeds"/>) and the two <see cref="IGlTextureFeed"/>s behind
 /// it, under EGL: which feed each preference gets on this renderer, that the unused factory is never called, and that
 /// both feeds deliver a texture of the requested size through the same interface.</summary>
-public class GlTextureFeedTests
+public class GlTextureFeedTests : HeadlessGlFixture
 {
-    private GlContext context = null!;
-    private GL gl = null!;
-    private string directory = null!;
     private string modelPath = null!;
     private int cpuCalls, gpuCalls, sourcesDisposed;
 
@@ -19,20 +16,10 @@ public class GlTextureFeedTests
     private static readonly TextureRequest Request = new(32, 16, ClassIndex: 1, Steps: 1, Seed: 7, Phase: 0);
 
     [SetUp]
-    public void CreateContext()
+    public void SaveModel()
     {
-        context = GlRequirement.Headless();
-        gl = context.GL;
-        directory = TestModels.TempDirectory();
         modelPath = TestModels.Save(directory, TestModels.Metadata());
         cpuCalls = gpuCalls = sourcesDisposed = 0;
-    }
-
-    [TearDown]
-    public void DisposeContext()
-    {
-        context?.Dispose();
-        if (Directory.Exists(directory)) Directory.Delete(directory, true);
     }
 
     private string Renderer => gl.GetStringS(StringName.Renderer) ?? "";
