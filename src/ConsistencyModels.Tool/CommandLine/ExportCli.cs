@@ -8,9 +8,10 @@ internal sealed class ExportCli
 {
     private readonly Option<string> model = OptionKit.RequiredPath("--model", "FILE",
         "Distilled model to export (.safetensors from cm distill: a consistency model, or a rectified/progressive few-step denoiser).");
-    private readonly Option<string> output = OptionKit.RequiredPath("--out", "FILE", "Output file (.onnx).");
+    private readonly Option<string> output = OptionKit.RequiredPath("--out", "FILE", "Output file (.onnx for onnx, .safetensors for safetensors-f16; a model.json is written beside the latter).");
     private readonly Option<ExportFormat?> format = OptionKit.Choice<ExportFormat>("--format",
-        "Output format: onnx (opset 19; inputs x, sigma, class; the 1-2 step plan in its metadata; see docs/ONNX.md).", required: true);
+        "Output format: onnx (opset 19; inputs x, sigma, class; the 1-2 step plan in its metadata; see docs/ONNX.md); "
+        + "safetensors-f16 (the same model file with float16 weights: half the size, loads as float32; any model kind).", required: true);
 
     public ExportCli()
     {
@@ -25,8 +26,10 @@ internal sealed class ExportCli
     public ExportOptions Bind(ParseResult result)
     {
         string outPath = result.GetValue(output)!;
-        if (!outPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new CmException($"--out must name a .onnx file, got '{outPath}'.");
-        return new ExportOptions(result.GetValue(model)!, outPath, result.GetValue(format) ?? ExportFormat.Onnx);
+        var chosen = result.GetValue(format) ?? ExportFormat.Onnx;
+        string extension = chosen == ExportFormat.Onnx ? ".onnx" : ".safetensors";
+        if (!outPath.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+            throw new CmException($"--out must name a {extension} file for --format {Naming.EnumNames.Of(chosen)}, got '{outPath}'.");
+        return new ExportOptions(result.GetValue(model)!, outPath, chosen);
     }
 }
