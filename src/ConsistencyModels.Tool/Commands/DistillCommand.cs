@@ -38,15 +38,10 @@ public static class DistillCommand
     {
         var method = DistillMethods.Of(options.Method);
         var settings = options.Run;
-        if (options.Teacher is not null)
-            InputChecks.RequireFile("--teacher", options.Teacher, "a model trained with cm train-teacher");
         if (options.Data is not null) InputChecks.RequireData("--data", options.Data);
         var device = ToolDevice.Resolve(settings.Device);
 
-        using var teacher = options.Teacher is null ? null : ModelFile.Load(options.Teacher, device);
-        if (teacher is not null && teacher.Kind != ModelKind.Teacher)
-            throw new CmException($"--teacher {options.Teacher}: is a {EnumNames.Of(teacher.Kind)} model, expected a diffusion teacher from cm train-teacher")
-            { ExitCode = ExitCodes.Failure };
+        using var teacher = options.Teacher is null ? null : ModelChecks.LoadTeacher("--teacher", options.Teacher, device);
         var dataset = options.Data is null ? null : TrainingDataLoader.Load(options.Data);
 
         UNetConfig config;

@@ -39,8 +39,6 @@ public static class EvalCommand
     {
         InputChecks.RequireFile("--model", options.Model, "a .safetensors model written by cm");
         InputChecks.RequireData("--data", options.Data);
-        if (options.Teacher is not null)
-            InputChecks.RequireFile("--teacher", options.Teacher, "a model trained with cm train-teacher");
         if (options.Json is not null) InputChecks.RequireParentFolder("--json", options.Json);
         if (options.Grid is not null) InputChecks.RequireParentFolder("--grid", options.Grid);
         if (options.Pictures is not null) InputChecks.RequireParentFolder("--pictures", options.Pictures);
@@ -208,12 +206,10 @@ public static class EvalCommand
 
     private static LoadedModel LoadTeacher(string path, ModelMetadata student, int size, Device device)
     {
-        var teacher = ModelFile.Load(path, device);
+        var teacher = ModelChecks.LoadTeacher("--teacher", path, device);
         try
         {
             var t = teacher.Metadata;
-            if (t.Kind != ModelKind.Teacher)
-                throw new CmException($"--teacher {path} is a consistency model; expected a teacher (cm train-teacher) to solve the ODE with");
             if (t.SigmaMax != student.SigmaMax)
                 throw new CmException(string.Create(CultureInfo.InvariantCulture,
                     $"--teacher {path} starts from sigma_max {t.SigmaMax} but the model from {student.SigmaMax}: the ODE error needs the same x_T"));

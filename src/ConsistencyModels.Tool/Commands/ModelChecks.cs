@@ -1,4 +1,7 @@
+using ConsistencyModels.IO;
+using ConsistencyModels.Naming;
 using ConsistencyModels.Networks;
+using static TorchSharp.torch;
 
 namespace ConsistencyModels.Tool.Commands;
 
@@ -22,5 +25,27 @@ internal static class ModelChecks
             throw new CmException(
                 $"{option} {size} does not fit {modelPath}: expected a positive multiple of {f} (the network's downsampling), e.g. {Math.Max(f, (size + f / 2) / f * f)}", e);
         }
+    }
+
+    /// <summary>
+    /// Loads the diffusion teacher that <paramref name="option"/> names (<c>--teacher</c>, <c>--init</c>) onto
+    /// <paramref name="device"/>: a missing file, a corrupt one and a model of another kind each fail with one line
+    /// (usage exit code). The caller owns the model and adds the checks of its own command.
+    /// </summary>
+    public static LoadedModel LoadTeacher(string option, string path, Device? device = null)
+    {
+        InputChecks.RequireFile(option, path, "a model trained with cm train-teacher");
+        LoadedModel model;
+        try
+        {
+            model = ModelFile.Load(path, device);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new CmException($"{option} {path}: {e.Message}", e);
+        }
+        if (model.Kind == ModelKind.Teacher) return model;
+        model.Dispose();
+        throw new CmException($"{option} {path}: is a {EnumNames.Of(model.Kind)} model, expected a diffusion teacher from cm train-teacher");
     }
 }

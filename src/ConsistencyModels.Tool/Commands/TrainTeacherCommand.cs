@@ -87,20 +87,9 @@ public static class TrainTeacherCommand
     /// <summary>Loads the <c>--init</c> teacher and checks that it was trained on the same classes.</summary>
     private static LoadedModel LoadInit(string path, IReadOnlyList<string> classNames, int classCount)
     {
-        InputChecks.RequireFile("--init", path, "a model trained with cm train-teacher");
-        LoadedModel model;
+        var model = ModelChecks.LoadTeacher("--init", path);
         try
         {
-            model = ModelFile.Load(path);
-        }
-        catch (ModelFormatException e)
-        {
-            throw new CmException($"--init {path}: {e.Message}", e);
-        }
-        try
-        {
-            if (model.Kind != ModelKind.Teacher)
-                throw new CmException($"--init {path}: is a {EnumNames.Of(model.Kind)} model, expected a diffusion teacher from cm train-teacher");
             int fileClasses = model.Metadata.Config.ClassCount;
             if (fileClasses != classCount)
                 throw new CmException($"--init {path}: the model has {fileClasses} classes but --data gives {classCount}{(classCount == 0 ? " (unconditional)" : "")}");

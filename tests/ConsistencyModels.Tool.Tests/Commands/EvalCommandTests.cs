@@ -122,7 +122,7 @@ public class EvalCommandTests : SingleThreadFixture
         var r = CliHarness.RunReal("eval", "--model", student, "--data", TestModels.DataFolder, "--count", "4", "--size", "16", "--teacher", student);
         Assert.That(r.ExitCode, Is.EqualTo(ExitCodes.Usage), r.Stderr);
         Assert.That(r.ErrorLines, Has.Length.EqualTo(1));
-        Assert.That(r.ErrorLines[0], Does.Contain("is a consistency model; expected a teacher"));
+        Assert.That(r.ErrorLines[0], Does.Contain($"--teacher {student}: is a consistency model, expected a diffusion teacher"));
     }
 
     [Test]
