@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The GL compute backend's benchmark on a machine with a GPU, headless (EGL, Mesa's surfaceless platform: AMD/Intel Mesa
-# drivers, and NVIDIA drivers that offer EGL_MESA_platform_surfaceless), written as JSON:
+# The GL compute backend's benchmark on a machine with a GPU, headless (EGL: a hardware EGL device first, the route
+# NVIDIA's driver offers, then Mesa's surfaceless platform; CM_EGL_PLATFORM=device|surfaceless forces one), written as JSON:
 #   tools/gl-bench.sh [OUT.json]         (default gl-bench-<renderer>.json)
 # Environment: CM_GL_BENCH_SIZES (default 64,128,256,512), CM_GL_BENCH_STEPS (1,2), CM_GL_BENCH_SECONDS (3),
 # CM_GL_BENCH_TORCH=1 to time the libtorch CPU path beside it (off by default on a GPU machine),

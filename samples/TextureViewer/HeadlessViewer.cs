@@ -5,7 +5,7 @@ using ConsistencyModels.Runtime.Gl;
 
 namespace TextureViewer;
 
-/// <summary>EGL surfaceless: renders N frames of the tiled plane offscreen at a display pace (--fps, 60 by default), writes PNGs, a contact sheet and stats.json.</summary>
+/// <summary>Headless EGL (a GPU device, else Mesa surfaceless): renders N frames of the tiled plane offscreen at a display pace (--fps, 60 by default), writes PNGs, a contact sheet and stats.json.</summary>
 internal static class HeadlessViewer
 {
     private const int TargetWidth = 512, TargetHeight = 384, SheetFrames = 12;

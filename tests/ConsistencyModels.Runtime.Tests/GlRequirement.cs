@@ -7,9 +7,9 @@ internal static class GlRequirement
 {
     public static bool Required => Environment.GetEnvironmentVariable("CM_REQUIRE_GL") == "1";
 
-    public static GlContext Headless()
+    public static GlContext Headless(HeadlessGlPlatform platform = HeadlessGlPlatform.Auto)
     {
-        if (GlContext.TryCreateHeadless(out var context, out var reason)) return context!;
+        if (GlContext.TryCreateHeadless(out var context, out var reason, platform)) return context!;
         Unavailable($"headless OpenGL unavailable: {reason}");
         return null!;
     }

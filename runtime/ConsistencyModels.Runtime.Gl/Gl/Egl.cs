@@ -1,13 +1,17 @@
 namespace ConsistencyModels.Runtime.Gl;
 
 /// <summary>
-/// Minimal EGL 1.5 binding (libEGL.so.1) for a headless OpenGL context on Mesa's surfaceless platform.
+/// Minimal EGL 1.5 binding (libEGL.so.1) for a headless OpenGL context on the device platform
+/// (EGL_EXT_platform_device) or Mesa's surfaceless platform.
 /// Function pointers are resolved once from the loaded library, so a missing library is a recoverable
 /// condition (<see cref="TryLoad"/>) rather than a <see cref="DllNotFoundException"/> at the first call.
 /// </summary>
 internal sealed unsafe class Egl
 {
     public const int PlatformSurfacelessMesa = 0x31DD;
+    public const int PlatformDeviceExt = 0x313F;
+    public const int Extensions = 0x3055;
+    public const int DrmDeviceFileExt = 0x3233;
     public const int OpenGLApi = 0x30A2;
     public const int None = 0x3038;
     public const int RenderableType = 0x3040;
@@ -34,6 +38,9 @@ internal sealed unsafe class Egl
     public readonly delegate* unmanaged<IntPtr, int> Terminate;
     public readonly delegate* unmanaged<int> GetError;
     public readonly delegate* unmanaged<int> ReleaseThread;
+    // EGL_EXT_device_enumeration / EGL_EXT_device_query: null where the implementation lacks them.
+    public readonly delegate* unmanaged<int, IntPtr*, int*, int> QueryDevicesExt;
+    public readonly delegate* unmanaged<IntPtr, int, byte*> QueryDeviceStringExt;
 
     private Egl(IntPtr lib)
     {
@@ -49,6 +56,8 @@ internal sealed unsafe class Egl
         Terminate = (delegate* unmanaged<IntPtr, int>)NativeLibraryLoader.Export(lib, "eglTerminate");
         GetError = (delegate* unmanaged<int>)NativeLibraryLoader.Export(lib, "eglGetError");
         ReleaseThread = (delegate* unmanaged<int>)NativeLibraryLoader.Export(lib, "eglReleaseThread");
+        QueryDevicesExt = (delegate* unmanaged<int, IntPtr*, int*, int>)GetProcAddress("eglQueryDevicesEXT");
+        QueryDeviceStringExt = (delegate* unmanaged<IntPtr, int, byte*>)GetProcAddress("eglQueryDeviceStringEXT");
     }
 
     /// <summary>Loads libEGL; false with a reason when it is not installed or lacks an entry point.</summary>
@@ -70,6 +79,31 @@ internal sealed unsafe class Egl
             reason = "EGL library is incomplete: " + e.Message;
             return false;
         }
+    }
+
+    /// <summary>The EGL devices (EGL_EXT_device_enumeration); empty when the extension is missing.</summary>
+    public IntPtr[] QueryDevices()
+    {
+        if (QueryDevicesExt == null) return [];
+        int count = 0;
+        if (QueryDevicesExt(0, null, &count) == 0 || count <= 0) return [];
+        var devices = new IntPtr[count];
+        fixed (IntPtr* p = devices)
+            if (QueryDevicesExt(count, p, &count) == 0) return [];
+        return devices[..Math.Min(count, devices.Length)];
+    }
+
+    /// <summary>eglQueryDeviceStringEXT (e.g. <see cref="Extensions"/>, <see cref="DrmDeviceFileExt"/>); empty when unknown.</summary>
+    public string QueryDeviceString(IntPtr device, int name)
+    {
+        if (QueryDeviceStringExt == null) return "";
+        byte* text = QueryDeviceStringExt(device, name);
+        if (text == null)
+        {
+            GetError(); // clear EGL_BAD_PARAMETER for a string the device does not have
+            return "";
+        }
+        return System.Runtime.InteropServices.Marshal.PtrToStringAnsi((IntPtr)text) ?? "";
     }
 
     /// <summary>eglGetProcAddress for a GL or EGL function name (zero when unknown).</summary>

@@ -17,15 +17,20 @@ public abstract class GlContext : IDisposable
     /// <summary>The managed thread that created the context; GL calls belong on it.</summary>
     public int OwnerThreadId { get; } = Environment.CurrentManagedThreadId;
 
-    /// <summary>"OpenGL &lt;version&gt; on &lt;renderer&gt;", for logs.</summary>
+    /// <summary>"OpenGL &lt;version&gt; on &lt;renderer&gt;", and for a headless context the EGL route
+    /// ("via EGL device 0 (/dev/dri/renderD128)", "via EGL surfaceless"), for logs.</summary>
     public string Description { get; private set; } = "";
 
-    /// <summary>True for a context without a window (EGL surfaceless).</summary>
+    /// <summary>True for a context without a window (EGL device or surfaceless).</summary>
     public abstract bool IsHeadless { get; }
 
-    /// <summary>Creates a headless OpenGL 4.5 core context with EGL's Mesa surfaceless platform.</summary>
-    /// <exception cref="GlUnavailableException">EGL or the platform is missing, or 4.5 core is not offered.</exception>
-    public static GlContext CreateHeadless() => EglContext.Create();
+    /// <summary>Creates a headless OpenGL 4.5 core context with EGL: by default on a hardware EGL device (NVIDIA's
+    /// headless route), else Mesa's surfaceless platform, else a software EGL device (<see cref="HeadlessGlPlatform"/>;
+    /// the environment variable <c>CM_EGL_PLATFORM=device|surfaceless</c> overrides the default).</summary>
+    /// <param name="platform">The EGL platform; <see cref="HeadlessGlPlatform.Auto"/> chooses as above.</param>
+    /// <exception cref="GlUnavailableException">EGL or the platform is missing, or 4.5 core is not offered (the
+    /// message names each route tried).</exception>
+    public static GlContext CreateHeadless(HeadlessGlPlatform platform = HeadlessGlPlatform.Auto) => EglContext.Create(platform);
 
     /// <summary>Creates a window with an OpenGL 4.5 core, forward-compatible context (GLFW).</summary>
     /// <param name="width">Window width in screen units, ≥ 1.</param>
@@ -37,11 +42,11 @@ public abstract class GlContext : IDisposable
         GlWindow.Create(width, height, title, visible);
 
     /// <summary>Tries <see cref="CreateHeadless"/>; false with the reason instead of throwing.</summary>
-    public static bool TryCreateHeadless(out GlContext? context, out string reason)
+    public static bool TryCreateHeadless(out GlContext? context, out string reason, HeadlessGlPlatform platform = HeadlessGlPlatform.Auto)
     {
         try
         {
-            context = CreateHeadless();
+            context = CreateHeadless(platform);
             reason = "";
             return true;
         }
@@ -54,12 +59,12 @@ public abstract class GlContext : IDisposable
     }
 
     /// <summary>Binds the GL function table once the subclass has made its context current.</summary>
-    private protected void Bind(Func<string, IntPtr> getProcAddress)
+    private protected void Bind(Func<string, IntPtr> getProcAddress, string via = "")
     {
         gl = GL.GetApi(getProcAddress);
         var version = gl.GetStringS(StringName.Version) ?? "?";
         var renderer = gl.GetStringS(StringName.Renderer) ?? "?";
-        Description = $"OpenGL {version} on {renderer}";
+        Description = via.Length > 0 ? $"OpenGL {version} on {renderer} via {via}" : $"OpenGL {version} on {renderer}";
         gl.GetInteger(GetPName.MajorVersion, out int major);
         gl.GetInteger(GetPName.MinorVersion, out int minor);
         if (major < 4 || (major == 4 && minor < 5))
