@@ -18,6 +18,7 @@ namespace ConsistencyModels.Runtime.Benchmarks;
 internal static class QuickBench
 {
     private static readonly Dictionary<string, object?> Results = new();
+    private static readonly Dictionary<TextureGenerator, string> ModelNames = new(ReferenceEqualityComparer.Instance);
 
     public static int Run(string[] args)
     {
@@ -56,7 +57,18 @@ internal static class QuickBench
         Results["model"] = useDefault ? "default (embedded)" : "small, random weights";
         Results["nativeBFloat16"] = NetworkPrecisions.CpuHasNativeBFloat16;
         Console.WriteLine($"model: {Results["model"]}; native bf16: {NetworkPrecisions.CpuHasNativeBFloat16}");
-        var generators = forwards.SelectMany(compile => precisions.Select(p => Model(p, compile))).ToList();
+        // --models A,B: the same measurements for each model file (e.g. the default model v1 against a candidate v2),
+        // taking turns in every round, so the ratio between them comes from one run.
+        var modelFiles = Arg(args, "--models")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (modelFiles is not null) Results["model"] = string.Join(", ", modelFiles);
+        var generators = modelFiles is null
+            ? forwards.SelectMany(compile => precisions.Select(p => Model(p, compile))).ToList()
+            : modelFiles.SelectMany(file => forwards.SelectMany(compile => precisions.Select(p =>
+            {
+                var generator = new TextureGenerator(file, CPU, p, compile);
+                ModelNames[generator] = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) + "/" + Path.GetFileName(file);
+                return generator;
+            }))).ToList();
         // --fixed-threads: the default generator (Auto precision, compiled) with the thread count fixed at libtorch's,
         // beside the per-size tuned ones, to measure what tuning gains in the same run.
         if (args.Contains("--fixed-threads"))
@@ -260,6 +272,7 @@ internal static class QuickBench
                     var generator = generators[g];
                     result.Add(new()
                     {
+                        ["model"] = ModelNames.GetValueOrDefault(generator),
                         ["size"] = size, ["steps"] = steps, ["precision"] = NetworkPrecisions.ShortName(generator.Precision),
                         ["forward"] = generator.IsCompiled ? "compiled" : "module", ["frames"] = frameCounts[g], ["rounds"] = rounds,
                         ["threads"] = generator.Threads ?? generator.TunedThreads(size, size), ["tuned"] = generator.Threads is null,
@@ -274,7 +287,7 @@ internal static class QuickBench
     }
 
     private static string Tag(TextureGenerator g) =>
-        $"{NetworkPrecisions.ShortName(g.Precision)}-{(g.IsCompiled ? "compiled" : "module")}{(g.Threads is { } n ? $"-fixed{n}threads" : "")}";
+        $"{(ModelNames.TryGetValue(g, out var model) ? model + " " : "")}{NetworkPrecisions.ShortName(g.Precision)}-{(g.IsCompiled ? "compiled" : "module")}{(g.Threads is { } n ? $"-fixed{n}threads" : "")}";
 
     private static NetworkPrecision ParsePrecision(string name) => NetworkPrecisions.TryParse(name, out var precision)
         ? precision
