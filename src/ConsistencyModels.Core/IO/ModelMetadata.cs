@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using ConsistencyModels.Diffusion;
 using ConsistencyModels.Naming;
 using ConsistencyModels.Networks;
@@ -18,7 +20,10 @@ public sealed record ModelMetadata
     /// <summary>Version of this metadata layout; readers reject newer versions.</summary>
     public const int CurrentFormatVersion = 1;
 
-    /// <summary>JSON settings: camelCase names, indented, enums as lower-case strings.</summary>
+    /// <summary>JSON settings: camelCase names, indented, enums as lower-case strings. The resolver is the reflection
+    /// one, named explicitly so that a trimmed app (where reflection is off by default) reads and writes it too; the
+    /// members it reflects over are kept by <see cref="TypeInfo"/>'s DynamicDependency. (Not source generation: it
+    /// resets init-only properties missing from the JSON to default, dotnet/runtime#84484, and old files omit some.)</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -26,7 +31,16 @@ public sealed record ModelMetadata
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         AllowTrailingCommas = false,
         ReadCommentHandling = JsonCommentHandling.Disallow,
+        TypeInfoResolver = CreateResolver(),
     };
+
+    private static JsonTypeInfo<ModelMetadata> TypeInfo => (JsonTypeInfo<ModelMetadata>)JsonOptions.GetTypeInfo(typeof(ModelMetadata));
+
+    [DynamicDependency(DynamicallyAccessedMemberTypes.All, typeof(ModelMetadata))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.All, typeof(UNetConfig))]
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode",
+        Justification = "The resolver reflects over ModelMetadata and UNetConfig only; both are kept whole by the DynamicDependency above.")]
+    private static DefaultJsonTypeInfoResolver CreateResolver() => new();
 
     /// <summary>Layout version (<see cref="CurrentFormatVersion"/> when written by this code).</summary>
     public int FormatVersion { get; init; } = CurrentFormatVersion;
@@ -144,7 +158,7 @@ public sealed record ModelMetadata
     }
 
     /// <summary>The JSON text (indented, camelCase).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, TypeInfo);
 
     /// <summary>Parses and validates metadata JSON; <paramref name="source"/> names the file in messages.</summary>
     /// <exception cref="ModelFormatException">The JSON is malformed, lacks required fields or is inconsistent.</exception>
@@ -154,7 +168,7 @@ public sealed record ModelMetadata
         ModelMetadata? m;
         try
         {
-            m = JsonSerializer.Deserialize<ModelMetadata>(json, JsonOptions);
+            m = JsonSerializer.Deserialize(json, TypeInfo);
         }
         catch (JsonException e)
         {
