@@ -11,16 +11,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 OMP_WAIT_POLICY=PASSIVE
-bench=runtime/ConsistencyModels.Runtime.Benchmarks
-dotnet build "$bench" -c Release >/dev/null
-dll="$bench/bin/Release/net10.0/ConsistencyModels.Runtime.Benchmarks.dll"
-args=(--gl --sizes "${CM_GL_BENCH_SIZES:-64,128,256,512}" --steps "${CM_GL_BENCH_STEPS:-1,2}" --seconds "${CM_GL_BENCH_SECONDS:-3}"
+# The GL-only benchmark (no libtorch); with CM_GL_BENCH_TORCH=1 the benchmark project that adds the libtorch arms.
+if [ "${CM_GL_BENCH_TORCH:-0}" = 1 ]; then
+  bench=runtime/ConsistencyModels.Runtime.Benchmarks; run=(dotnet "$bench/bin/Release/net10.0/ConsistencyModels.Runtime.Benchmarks.dll" --gl)
+else
+  bench=runtime/ConsistencyModels.Runtime.GlBench; run=(dotnet "$bench/bin/Release/net10.0/ConsistencyModels.Runtime.GlBench.dll")
+fi
+# A machine without .NET (the project's GPU machine): CM_GL_BENCH_EXE names a published GlBench (tools/gl-bench-publish.sh).
+if [ -n "${CM_GL_BENCH_EXE:-}" ]; then run=("$CM_GL_BENCH_EXE"); else dotnet build "$bench" -c Release >/dev/null; fi
+args=(--sizes "${CM_GL_BENCH_SIZES:-64,128,256,512}" --steps "${CM_GL_BENCH_STEPS:-1,2}" --seconds "${CM_GL_BENCH_SECONDS:-3}"
       --peak-gflops "${CM_GL_BENCH_PEAK_GFLOPS:-12700}" --bandwidth-gbs "${CM_GL_BENCH_BANDWIDTH_GBS:-360}")
-[ "${CM_GL_BENCH_TORCH:-0}" = 1 ] || args+=(--no-torch)
 probe=$(mktemp)
 trap 'rm -f "$probe"' EXIT
 # One quick row first: it names the renderer (and fails early when EGL has no GPU).
-dotnet "$dll" --gl --sizes 64 --steps 1 --seconds 0.2 --rounds 1 --no-torch --out "$probe" | head -n 1
+"${run[@]}" --sizes 64 --steps 1 --seconds 0.2 --rounds 1 --no-torch --out "$probe" | head -n 1
 renderer=$(sed -n 's/.*"renderer": "\(.*\)",*/\1/p' "$probe" | head -n 1)
 case "$renderer" in
   *llvmpipe*|*softpipe*|*swrast*)
@@ -30,4 +34,4 @@ case "$renderer" in
     fi;;
 esac
 out=${1:-gl-bench-$(tr -c 'A-Za-z0-9' '-' <<<"$renderer" | tr -s '-' | cut -c1-40 | sed 's/-$//').json}
-dotnet "$dll" "${args[@]}" --out "$out"
+"${run[@]}" "${args[@]}" --out "$out"

@@ -22,5 +22,5 @@ if (args.Length > 0 && args[0] == "--onnx-peer")
     return OnnxPeerBench.Run(args[1..]);
 // --gl: the GL compute backend beside the libtorch path, FLOPs per texture and a roofline (docs/RESULTS.md, tools/gl-bench.sh).
 if (args.Length > 0 && args[0] == "--gl")
-    return GlBench.Run(args[1..]);
+    return TorchGlComparison.Run(args[1..]);
 return QuickBench.Run(args);
