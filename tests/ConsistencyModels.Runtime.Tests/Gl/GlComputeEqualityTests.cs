@@ -57,9 +57,11 @@ public class GlComputeEqualityTests : HeadlessGlFixture
         using var model = ModelFile.Load(stream, "default model", CPU);
         using var torchPath = new TextureGenerator(model, ownsModel: false, "default", NetworkPrecision.Float32);
         using var glPath = GlComputeSupport.Generator(gl, model);
-        Compare(torchPath, glPath, new TextureRequest(32, 32, 14, 1, 7, 0));
-        Compare(torchPath, glPath, new TextureRequest(48, 16, 3, 2, 8, 0));
-        Compare(torchPath, glPath, new TextureRequest(16, 24, 29, 2, 9, 2.25));
+        // Square and non-square sizes in units of the network's downsampling (8 for v1, 16 for v2's fourth level).
+        int f = model.Metadata.Config.DownsamplingFactor;
+        Compare(torchPath, glPath, new TextureRequest(2 * f, 2 * f, 14, 1, 7, 0));
+        Compare(torchPath, glPath, new TextureRequest(3 * f, f, 3, 2, 8, 0));
+        Compare(torchPath, glPath, new TextureRequest(f, 2 * f, 29, 2, 9, 2.25));
         GlComputeSupport.AssertNoGlError(gl, "generation");
     }
 
