@@ -7,6 +7,8 @@ using ConsistencyModels.Onnx;
 using ConsistencyModels.Runtime.Onnx;
 using static TorchSharp.torch;
 
+using ConsistencyModels.Runtime.GlBench;
+
 namespace ConsistencyModels.Runtime.Benchmarks;
 
 /// <summary>
@@ -62,11 +64,11 @@ internal static class OnnxPeerBench
                     var ortRates = new List<double>();
                     for (int r = 0; r < rounds; r++)
                     {
-                        torchRates.Add(Rate(Torch, seconds));
-                        ortRates.Add(Rate(Ort, seconds));
-                        if (autoDiffers) autoRates.Add(Rate(TorchAuto, seconds));
+                        torchRates.Add(BenchClock.Rate(Torch, seconds));
+                        ortRates.Add(BenchClock.Rate(Ort, seconds));
+                        if (autoDiffers) autoRates.Add(BenchClock.Rate(TorchAuto, seconds));
                     }
-                    double t = Median(torchRates), o = Median(ortRates), au = autoDiffers ? Median(autoRates) : t;
+                    double t = BenchClock.Median(torchRates), o = BenchClock.Median(ortRates), au = autoDiffers ? BenchClock.Median(autoRates) : t;
                     var row = new Dictionary<string, object?>
                     {
                         ["size"] = size, ["steps"] = steps, ["threads"] = threads,
@@ -85,14 +87,4 @@ internal static class OnnxPeerBench
         Console.WriteLine($"load average at end: {results["loadAverageEnd"]}; wrote {output}");
         return 0;
     }
-
-    private static double Rate(Action frame, double seconds)
-    {
-        int n = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds || n < 2) { frame(); n++; }
-        return n / clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
 }

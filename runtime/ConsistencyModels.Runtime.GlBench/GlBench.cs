@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ConsistencyModels.Runtime.Gl;
@@ -36,7 +35,7 @@ public static class GlBench
         {
             ["gl"] = context.Description,
             ["renderer"] = renderer,
-            ["loadAverageStart"] = LoadAverage(),
+            ["loadAverageStart"] = BenchClock.LoadAverage(),
             ["processorCount"] = Environment.ProcessorCount,
             ["lpNumThreads"] = Environment.GetEnvironmentVariable("LP_NUM_THREADS"),
             ["ompWaitPolicy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
@@ -63,12 +62,12 @@ public static class GlBench
                 var otherRates = others.Select(_ => new List<double>()).ToArray();
                 for (int r = 0; r < rounds; r++)
                 {
-                    glRates.Add(Rate(Gl, seconds));
-                    for (int c = 0; c < others.Length; c++) otherRates[c].Add(Rate(others[c], seconds));
+                    glRates.Add(BenchClock.Rate(Gl, seconds));
+                    for (int c = 0; c < others.Length; c++) otherRates[c].Add(BenchClock.Rate(others[c], seconds));
                 }
                 gl.DeleteTexture(texture);
                 var (flops, bytes) = generator.Cost(size, size, steps);
-                double g = Median(glRates);
+                double g = BenchClock.Median(glRates);
                 double rooflineSeconds = Math.Max(flops / (peak * 1e9), bytes / (bandwidth * 1e9));
                 var row = new Dictionary<string, object?>
                 {
@@ -77,10 +76,10 @@ public static class GlBench
                     ["glTexturesPerSecond"] = Math.Round(g, 3),
                 };
                 for (int c = 0; c < others.Length; c++)
-                    row[comparisons[c].Key + "TexturesPerSecond"] = Math.Round(Median(otherRates[c]), 3);
+                    row[comparisons[c].Key + "TexturesPerSecond"] = Math.Round(BenchClock.Median(otherRates[c]), 3);
                 if (others.Length > 0)
                 {
-                    double first = Median(otherRates[0]);
+                    double first = BenchClock.Median(otherRates[0]);
                     row["glOver" + char.ToUpperInvariant(comparisons[0].Key[0]) + comparisons[0].Key[1..]] = Math.Round(g / first, 3);
                     row[comparisons[0].Key + "Gflops"] = Math.Round(flops * first / 1e9, 2);
                 }
@@ -90,32 +89,20 @@ public static class GlBench
                 row["glGflops"] = Math.Round(flops * g / 1e9, 2);
                 row["dispatchesPerTexture"] = steps * generator.DispatchesPerEvaluation + 2 + steps;
                 row["rooflineTexturesPerSecond"] = Math.Round(1 / rooflineSeconds, 1);
-                row["load"] = LoadAverage();
+                row["load"] = BenchClock.LoadAverage();
                 rows.Add(row);
                 string compared = string.Concat(comparisons.Select((c, i) =>
-                    $", {c.Label} {Median(otherRates[i]):F2}/s ({flops * Median(otherRates[i]) / 1e9:F1} GFLOP/s)"));
+                    $", {c.Label} {BenchClock.Median(otherRates[i]):F2}/s ({flops * BenchClock.Median(otherRates[i]) / 1e9:F1} GFLOP/s)"));
                 Console.WriteLine($"{size}² {steps} step(s): GL {g:F2}/s ({flops * g / 1e9:F1} GFLOP/s){compared}"
                     + $"; {flops / 1e9:F3} GFLOP, {bytes / 1e6:F1} MB per texture, {flops / bytes:F1} FLOP/B, roofline {1 / rooflineSeconds:F0}/s (load {row["load"]})");
             }
         results["rows"] = rows;
         results["comparisons"] = comparisons.Select(c => c.Label).ToArray();
-        results["loadAverageEnd"] = LoadAverage();
+        results["loadAverageEnd"] = BenchClock.LoadAverage();
         File.WriteAllText(output, JsonSerializer.Serialize(results, GlBenchJson.Default.DictionaryStringObject));
         Console.WriteLine($"load average at end: {results["loadAverageEnd"]}; wrote {output}");
         return 0;
     }
-
-    private static double Rate(Action frame, double seconds)
-    {
-        int n = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds || n < 2) { frame(); n++; }
-        return n / clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
-
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 
     /// <summary>The value after <paramref name="name"/>, or null.</summary>
     public static string? Arg(string[] args, string name)
