@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Publishes the GL-only benchmark (runtime/ConsistencyModels.Runtime.GlBench) trimmed and self-contained into .glbench/
-# (git-ignored, about 35 MB): what a GPU machine without .NET runs. With the project's device tool:
+# (git-ignored, about 33 MB): what a GPU machine without .NET runs. With the project's device tool:
 #   tools/gl-bench-publish.sh            # here, once; plus the GL loaders into .gl/ (/work/.library/device/README.md)
 #   run(carry=[".glbench", ".gl"], command='for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig;
 #       export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json;
