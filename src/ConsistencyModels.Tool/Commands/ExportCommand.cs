@@ -8,7 +8,8 @@ using TorchSharp;
 namespace ConsistencyModels.Tool.Commands;
 
 /// <summary><c>cm export</c>: <c>--format onnx</c> writes the distilled network with its preconditioning and sampling plan
-/// as one ONNX file; <c>--format safetensors-f16</c> writes the same model file with float16 weights.</summary>
+/// as one ONNX file; <c>--format safetensors-f16</c> writes the same model file with float16 weights,
+/// <c>--format safetensors</c> with float32 ones (a training checkpoint becomes a model file).</summary>
 internal static class ExportCommand
 {
     public static int Run(ExportOptions options, IProgressReporter progress, CancellationToken cancellation)
@@ -37,6 +38,13 @@ internal static class ExportCommand
             if (options.Format == ExportFormat.SafetensorsF16)
             {
                 WriteHalf(model, options, progress);
+                return ExitCodes.Ok;
+            }
+            if (options.Format == ExportFormat.Safetensors)
+            {
+                ModelFile.Save(options.Out, model.Model, model.Metadata);
+                progress.Info($"wrote {options.Out}: {new FileInfo(options.Out).Length / 1024.0 / 1024.0:F1} MB, float32, a {Naming.EnumNames.Of(model.Kind)} model "
+                    + $"({model.Metadata.TrainingIterations} iterations; {Path.ChangeExtension(options.Out, ".json")} beside it)");
                 return ExitCodes.Ok;
             }
             OnnxExport export;

@@ -42,5 +42,25 @@ public class CheckpointAsModelTests : SingleThreadFixture
         code = Cli.Run(["sample", "--model", last, "--count", "2", "--size", "16", "--out", png], new StringWriter(), stderr);
         Assert.That(code, Is.EqualTo(0), stderr.ToString());
         Assert.That(File.Exists(png));
+
+        // cm export --format safetensors turns the checkpoint into a model file: the saved model's metadata and weights,
+        // bit for bit, and --init takes it.
+        string exported = tmp.File("teacher.safetensors");
+        code = Cli.Run(["export", "--format", "safetensors", "--model", last, "--out", exported], new StringWriter(), stderr);
+        Assert.That(code, Is.EqualTo(0), stderr.ToString());
+        using (var fromFile = ModelFile.Load(exported))
+        {
+            Assert.That(fromFile.Metadata, Is.EqualTo(fromLast.Metadata));
+            foreach (var (name, t) in fromFile.Net.state_dict())
+            {
+                Assert.That(t.dtype, Is.EqualTo(torch.ScalarType.Float32), name);
+                using var d = (t - a[name]).abs().max();
+                Assert.That(d.item<float>(), Is.EqualTo(0), name);
+            }
+        }
+        code = Cli.Run(["train-teacher", "--init", exported, "--data", TestModels.DataFolder, "--out", tmp.File("more"), "--crop", "16", "--batch", "2",
+            "--iters", "1", "--sample-every", "0"], new StringWriter(), stderr);
+        Assert.That(code, Is.EqualTo(0), stderr.ToString());
+        Assert.That(ModelFile.ReadMetadata(tmp.File("more/model.safetensors")).TrainingIterations, Is.EqualTo(4));
     }
 }
