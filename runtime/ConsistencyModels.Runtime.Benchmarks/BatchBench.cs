@@ -3,6 +3,8 @@ using System.Globalization;
 using ConsistencyModels.Networks;
 using static TorchSharp.torch;
 
+using ConsistencyModels.Runtime.GlBench;
+
 namespace ConsistencyModels.Runtime.Benchmarks;
 
 /// <summary>
@@ -15,7 +17,7 @@ internal static class BatchBench
 {
     public static int Run(string[] args)
     {
-        string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        string? Arg(string name) => BenchArgs.Value(args, name);
         int n = int.Parse(Arg("--batch") ?? "8", CultureInfo.InvariantCulture);
         int size = int.Parse(Arg("--size") ?? "128", CultureInfo.InvariantCulture);
         int steps = int.Parse(Arg("--steps") ?? "1", CultureInfo.InvariantCulture);

@@ -3,6 +3,8 @@ using System.Globalization;
 using ConsistencyModels.Networks;
 using static TorchSharp.torch;
 
+using ConsistencyModels.Runtime.GlBench;
+
 namespace ConsistencyModels.Runtime.Benchmarks;
 
 /// <summary>
@@ -14,10 +16,10 @@ internal static class ForwardLoop
 {
     public static int Run(string[] args, double seconds)
     {
-        int size = QuickBench.Arg(args, "--size") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 128;
-        var precision = QuickBench.Arg(args, "--precision") == "bf16" ? NetworkPrecision.BFloat16 : NetworkPrecision.Float32;
-        bool compile = QuickBench.Arg(args, "--forward") != "module";
-        if (QuickBench.Arg(args, "--threads") is { } t) set_num_threads(int.Parse(t, CultureInfo.InvariantCulture));
+        int size = BenchArgs.Value(args, "--size") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 128;
+        var precision = BenchArgs.Value(args, "--precision") == "bf16" ? NetworkPrecision.BFloat16 : NetworkPrecision.Float32;
+        bool compile = BenchArgs.Value(args, "--forward") != "module";
+        if (BenchArgs.Value(args, "--threads") is { } t) set_num_threads(int.Parse(t, CultureInfo.InvariantCulture));
         using var generator = TextureGenerator.HasDefaultModel
             ? TextureGenerator.LoadDefault(CPU, precision, compile)
             : new TextureGenerator(BenchModels.Save(UNetConfig.Small, "small"), CPU, precision, compile);

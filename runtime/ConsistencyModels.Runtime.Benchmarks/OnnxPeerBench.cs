@@ -24,11 +24,11 @@ internal static class OnnxPeerBench
 {
     public static int Run(string[] args)
     {
-        var sizes = (QuickBench.Arg(args, "--sizes") ?? "64,128,256").Split(',').Select(int.Parse).ToArray();
-        var threadCounts = (QuickBench.Arg(args, "--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
-        double seconds = double.Parse(QuickBench.Arg(args, "--seconds") ?? "1.5", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(QuickBench.Arg(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        string output = QuickBench.Arg(args, "--out") ?? "onnx-peer.json";
+        var sizes = (BenchArgs.Value(args, "--sizes") ?? "64,128,256").Split(',').Select(int.Parse).ToArray();
+        var threadCounts = (BenchArgs.Value(args, "--threads") ?? "1,2").Split(',').Select(int.Parse).ToArray();
+        double seconds = double.Parse(BenchArgs.Value(args, "--seconds") ?? "1.5", CultureInfo.InvariantCulture);
+        int rounds = int.Parse(BenchArgs.Value(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
+        string output = BenchArgs.Value(args, "--out") ?? "onnx-peer.json";
         var results = new Dictionary<string, object?>
         {
             ["loadAverageStart"] = File.ReadAllText("/proc/loadavg").Trim(),

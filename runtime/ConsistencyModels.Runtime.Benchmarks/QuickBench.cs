@@ -4,6 +4,7 @@ using System.Text.Json;
 using ConsistencyModels.Networks;
 using ConsistencyModels.Platform;
 using ConsistencyModels.Runtime.Gl;
+using ConsistencyModels.Runtime.GlBench;
 using Silk.NET.OpenGL;
 using static TorchSharp.torch;
 
@@ -23,12 +24,12 @@ internal static class QuickBench
     public static int Run(string[] args)
     {
         int memoryFrames = IntArg(args, "--memory-frames", 10_000);
-        double seconds = double.Parse(Arg(args, "--seconds") ?? "3", CultureInfo.InvariantCulture);
-        var sizes = (Arg(args, "--sizes") ?? "64,128,256,512").Split(',').Select(int.Parse).ToArray();
-        string output = Arg(args, "--out") ?? "runtime-bench.json";
+        double seconds = double.Parse(BenchArgs.Value(args, "--seconds") ?? "3", CultureInfo.InvariantCulture);
+        var sizes = (BenchArgs.Value(args, "--sizes") ?? "64,128,256,512").Split(',').Select(int.Parse).ToArray();
+        string output = BenchArgs.Value(args, "--out") ?? "runtime-bench.json";
         bool skipMemory = args.Contains("--skip-memory"), skipThroughput = args.Contains("--skip-throughput");
 
-        if (Arg(args, "--threads") is { } threads) set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
+        if (BenchArgs.Value(args, "--threads") is { } threads) set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
         Results["loadAverageStart"] = LoadAverage();
         Results["torchThreads"] = get_num_threads();
         Results["processorCount"] = Environment.ProcessorCount;
@@ -46,9 +47,9 @@ internal static class QuickBench
         bool useDefault = TextureGenerator.HasDefaultModel && !args.Contains("--random-weights");
         TextureGenerator Model(NetworkPrecision precision, bool compile) =>
             useDefault ? TextureGenerator.LoadDefault(CPU, precision, compile) : new TextureGenerator(small, CPU, precision, compile);
-        var precisions = (Arg(args, "--precision") ?? "fp32,bf16").Split(',').Select(ParsePrecision).ToArray();
+        var precisions = (BenchArgs.Value(args, "--precision") ?? "fp32,bf16").Split(',').Select(ParsePrecision).ToArray();
         // module: op by op through TorchSharp; compiled: one TorchScript call per evaluation (the default).
-        var forwards = (Arg(args, "--forward") ?? "compiled,module").Split(',').Select(f => f switch
+        var forwards = (BenchArgs.Value(args, "--forward") ?? "compiled,module").Split(',').Select(f => f switch
         {
             "compiled" => true,
             "module" => false,
@@ -59,7 +60,7 @@ internal static class QuickBench
         Console.WriteLine($"model: {Results["model"]}; native bf16: {NetworkPrecisions.CpuHasNativeBFloat16}");
         // --models A,B: the same measurements for each model file (e.g. the default model v1 against a candidate v2),
         // taking turns in every round, so the ratio between them comes from one run.
-        var modelFiles = Arg(args, "--models")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var modelFiles = BenchArgs.Value(args, "--models")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (modelFiles is not null) Results["model"] = string.Join(", ", modelFiles);
         var generators = modelFiles is null
             ? forwards.SelectMany(compile => precisions.Select(p => Model(p, compile))).ToList()
@@ -91,7 +92,7 @@ internal static class QuickBench
             {
                 // The soak runs what a game runs (the benchmark model, Auto precision, compiled) unless --memory-model
                 // tiny asks for the Tiny network (with attention) through the op-by-op module path.
-                bool tinySoak = Arg(args, "--memory-model") == "tiny";
+                bool tinySoak = BenchArgs.Value(args, "--memory-model") == "tiny";
                 using var generator = tinySoak ? new TextureGenerator(tiny, CPU, compile: false) : Model(NetworkPrecision.Auto, compile: true);
                 NativeMemory(generator, memoryFrames, tinySoak ? 32 : 64, tinySoak ? "tiny" : "model");
             }
@@ -296,11 +297,5 @@ internal static class QuickBench
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    internal static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    private static int IntArg(string[] args, string name, int fallback) => Arg(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+    private static int IntArg(string[] args, string name, int fallback) => BenchArgs.Value(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

@@ -19,13 +19,13 @@ public static class GlBench
     /// <summary>Runs the benchmark and writes its JSON; the comparisons are disposed by the caller.</summary>
     public static int Run(string[] args, IReadOnlyList<IGlBenchComparison> comparisons)
     {
-        var sizes = (Arg(args, "--sizes") ?? "64,128,256").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        var stepCounts = (Arg(args, "--steps") ?? "1,2").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        double seconds = double.Parse(Arg(args, "--seconds") ?? "2", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Arg(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        double peak = double.Parse(Arg(args, "--peak-gflops") ?? "12700", CultureInfo.InvariantCulture);
-        double bandwidth = double.Parse(Arg(args, "--bandwidth-gbs") ?? "360", CultureInfo.InvariantCulture);
-        string output = Arg(args, "--out") ?? "gl-bench.json";
+        var sizes = (BenchArgs.Value(args, "--sizes") ?? "64,128,256").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var stepCounts = (BenchArgs.Value(args, "--steps") ?? "1,2").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        double seconds = double.Parse(BenchArgs.Value(args, "--seconds") ?? "2", CultureInfo.InvariantCulture);
+        int rounds = int.Parse(BenchArgs.Value(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
+        double peak = double.Parse(BenchArgs.Value(args, "--peak-gflops") ?? "12700", CultureInfo.InvariantCulture);
+        double bandwidth = double.Parse(BenchArgs.Value(args, "--bandwidth-gbs") ?? "360", CultureInfo.InvariantCulture);
+        string output = BenchArgs.Value(args, "--out") ?? "gl-bench.json";
 
         using var context = GlContext.CreateHeadless();
         var gl = context.GL;
@@ -102,12 +102,5 @@ public static class GlBench
         File.WriteAllText(output, JsonSerializer.Serialize(results, GlBenchJson.Default.DictionaryStringObject));
         Console.WriteLine($"load average at end: {results["loadAverageEnd"]}; wrote {output}");
         return 0;
-    }
-
-    /// <summary>The value after <paramref name="name"/>, or null.</summary>
-    public static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -21,8 +21,10 @@ internal readonly record struct EglRoute(HeadlessGlPlatform Platform, int Device
     /// </summary>
     public static IReadOnlyList<EglRoute> For(HeadlessGlPlatform platform, IReadOnlyList<bool> deviceIsSoftware)
     {
-        var hardware = Enumerable.Range(0, deviceIsSoftware.Count).Where(i => !deviceIsSoftware[i]).Select(i => new EglRoute(HeadlessGlPlatform.Device, i));
-        var software = Enumerable.Range(0, deviceIsSoftware.Count).Where(i => deviceIsSoftware[i]).Select(i => new EglRoute(HeadlessGlPlatform.Device, i));
+        IEnumerable<EglRoute> Devices(bool software) => Enumerable.Range(0, deviceIsSoftware.Count)
+            .Where(i => deviceIsSoftware[i] == software).Select(i => new EglRoute(HeadlessGlPlatform.Device, i));
+        var hardware = Devices(software: false);
+        var software = Devices(software: true);
         return platform switch
         {
             HeadlessGlPlatform.Surfaceless => [Surfaceless],
