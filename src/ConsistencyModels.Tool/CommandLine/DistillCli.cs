@@ -53,6 +53,13 @@ internal sealed class DistillCli
         $"{DistillMethods.Taking(MethodOption.Config)}: network size (default {PerMethod(m => m.Config is { } c ? EnumNames.Of(c) : "", MethodOption.Config)}); the other methods copy the teacher's architecture.");
     private readonly Option<int?> crop = OptionKit.OptionalInt("--crop",
         "Training crop size in pixels (default: the teacher's crop; " + PerMethod(m => $"{m.Crop}", m => m.Crop is not null) + ").");
+    private readonly Option<string?> init = OptionKit.Path("--init", "FILE",
+        $"{DistillMethods.Taking(MethodOption.Init)}: start the student (and its EMA target) from this consistency model's weights instead of the teacher's, "
+        + "e.g. a committed student to go on distilling in a new run folder or against a newer teacher of the same network and classes. "
+        + "Adam's moments and the EMAs restart; the saved model counts the file's iterations too.");
+    private readonly Option<Networks.ConvolutionCompute?> compute = OptionKit.Choice<Networks.ConvolutionCompute>("--compute",
+        "Layout and precision of the convolutions of the student, its target and the teacher: fp32, bf16 (bfloat16 autocast, float32 weights and optimizer), "
+        + "fp32-cl/bf16-cl (channels-last). Default: fp32 (unlike train-teacher: bf16's effect on a distilled student is not measured yet).");
     private readonly RunOptionSet run = new();
 
     public DistillCli()
@@ -75,6 +82,8 @@ internal sealed class DistillCli
         Command.Add(form);
         Command.Add(config);
         Command.Add(crop);
+        Command.Add(init);
+        Command.Add(compute);
         run.AddTo(Command);
     }
 
@@ -102,6 +111,9 @@ internal sealed class DistillCli
         int? givenPairs = Applying(result, m, MethodOption.Pairs, pairs);
         DiffusionFormKind? givenForm = Applying(result, m, MethodOption.Form, form);
         NetworkPreset? givenConfig = Applying(result, m, MethodOption.Config, config);
+        string? initPath = result.GetValue(init);
+        if (initPath is not null && !m.Takes(MethodOption.Init))
+            throw new CmException($"--init does not apply to --method {m.Name}; it applies to {DistillMethods.Taking(MethodOption.Init)} only");
 
         var weight = result.GetValue(weighting) ?? m.Weighting;
         if (!m.Weightings.Contains(weight))
@@ -148,6 +160,8 @@ internal sealed class DistillCli
             Form = m.Takes(MethodOption.Form) ? givenForm ?? m.Form : null,
             Config = preset,
             Crop = cropSize,
+            Init = initPath,
+            Compute = result.GetValue(compute) ?? Networks.ConvolutionCompute.Float32,
             Run = shared,
         };
     }

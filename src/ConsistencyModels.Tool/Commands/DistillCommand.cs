@@ -43,6 +43,7 @@ public static class DistillCommand
 
         using var teacher = options.Teacher is null ? null : ModelChecks.LoadTeacher("--teacher", options.Teacher, device);
         var dataset = options.Data is null ? null : TrainingDataLoader.Load(options.Data);
+        using var init = options.Init is null ? null : LoadInit(options.Init, teacher!, device);
 
         UNetConfig config;
         string[] classNames;
@@ -72,6 +73,7 @@ public static class DistillCommand
         var inputs = new List<(string, string)>();
         if (options.Teacher is not null) inputs.Add(("--teacher", options.Teacher));
         if (options.Data is not null) inputs.Add(("--data", options.Data));
+        if (options.Init is not null) inputs.Add(("--init", options.Init));
         var run = TrainingRuns.Open(settings, sync, inputs, progress);
         bool consistency = method.Result == ModelKind.Consistency;
         var baseMetadata = new ModelMetadata
@@ -96,14 +98,19 @@ public static class DistillCommand
             PreconditionedNetwork m = consistency
                 ? new ConsistencyPrecond(net, baseMetadata.SigmaMin, baseMetadata.SigmaData)
                 : new EdmPrecond(net, baseMetadata.SigmaData);
-            if (teacher is not null)
-                Ema.Copy(m.Net, teacher.Net); // students start from the teacher's weights (Song et al. 2023, Sec. 6)
+            // Students start from the teacher's weights (Song et al. 2023, Sec. 6), or from an earlier student (--init).
+            if ((init ?? teacher) is { } start)
+                Ema.Copy(m.Net, start.Net);
+            net.Compute = options.Compute;
             return m.to(device);
         }
 
         using var student = NewModel();
         using var second = NewModel();
         using var third = NewModel();
+        if (teacher is not null) teacher.Net.Compute = options.Compute;
+        if (init is not null)
+            progress.Info($"--init {options.Init}: the student starts from its weights ({init.Metadata.TrainingIterations} iterations; optimizer and EMAs restart)");
         OdeStep? teacherStep = teacher is null ? null : TeacherSteps.Step(TeacherSteps.Conditioned(teacher.Model), "heun");
         using var pairs = method.Takes(MethodOption.Pairs) ? LoadOrMakePairs(run, teacher!, options, crop, config.ClassCount, progress, sync.IsPrimary) : null;
         var roundsDir = run.RoundsDirectory;
@@ -127,7 +134,7 @@ public static class DistillCommand
         int gridSteps = SamplingPlan.DefaultSteps(metadata, gridSampler);
         progress.Info($"{method.Name}: network {config.BaseChannels}×[{string.Join(",", config.ChannelMultipliers)}] " +
                       $"({student.parameters().Sum(p => p.numel()):N0} parameters), crop {crop}, batch {settings.Batch}, loss {EnumNames.Of(options.Loss)}, " +
-                      $"weighting {EnumNames.Of(options.Weighting)}, N {options.N}, {TorchInfo.Describe()}");
+                      $"weighting {EnumNames.Of(options.Weighting)}, N {options.N}, convolutions {EnumNames.Of(options.Compute)}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, $"distill {method.Name}", trainerOptions, objective, batches, metadata,
             step => SampleGrids.Write(result, metadata, gridSampler, gridSteps, 16, crop * 2, settings.Seed, run.SampleGridPath(step)),
             cancellation);
@@ -136,8 +143,9 @@ public static class DistillCommand
             progress.Finish($"stopped at step {done}; continue with --resume");
             return ExitCodes.Cancelled;
         }
-        metadata = metadata with { TrainingIterations = done };
+        metadata = metadata with { TrainingIterations = (init?.Metadata.TrainingIterations ?? 0) + done };
         if (!sync.IsPrimary) return ExitCodes.Ok;
+        result.Net.Compute = ConvolutionCompute.Float32; // the saved model is scored (τ search) and used in float32
         if (TwoStepSigmaIsSearched(metadata))
         {
             // The real images: crops of the data, or (rectified, which reads none) the teacher's samples it retrained on.
@@ -157,6 +165,18 @@ public static class DistillCommand
     }
 
     private const int TauSearchImages = 64;
+
+    /// <summary>Loads the <c>--init</c> student and checks that it has the teacher's network and classes.</summary>
+    private static LoadedModel LoadInit(string path, LoadedModel teacher, Device device)
+    {
+        var model = ModelChecks.LoadOfKind("--init", path, ModelKind.Consistency, "a consistency model made by cm distill",
+            "a consistency model from cm distill (a student to continue)", device);
+        if (model.Metadata.Config.Equals(teacher.Metadata.Config) && model.Metadata.ClassNames.SequenceEqual(teacher.Metadata.ClassNames))
+            return model;
+        string what = model.Metadata.Config.Equals(teacher.Metadata.Config) ? "classes differ" : "network differs";
+        model.Dispose();
+        throw new CmException($"--init {path}: its {what} from the teacher's; the student copies the teacher's network and classes");
+    }
 
     /// <summary>Whether the 2-step plan's middle σ is searched after training: consistency models (τ) and few-step
     /// denoisers without a 2-step grid of their own (σ₁ of 2-step Euler).</summary>

@@ -32,20 +32,25 @@ internal static class ModelChecks
     /// <paramref name="device"/>: a missing file, a corrupt one and a model of another kind each fail with one line
     /// (usage exit code). The caller owns the model and adds the checks of its own command.
     /// </summary>
-    public static LoadedModel LoadTeacher(string option, string path, Device? device = null)
+    public static LoadedModel LoadTeacher(string option, string path, Device? device = null) =>
+        LoadOfKind(option, path, ModelKind.Teacher, "a model trained with cm train-teacher", "a diffusion teacher from cm train-teacher", device);
+
+    /// <summary>Loads a model of <paramref name="kind"/>, failing like <see cref="LoadTeacher"/>; <paramref name="file"/>
+    /// and <paramref name="model"/> name what was expected in the missing-file and wrong-kind messages.</summary>
+    public static LoadedModel LoadOfKind(string option, string path, ModelKind kind, string file, string model, Device? device = null)
     {
-        InputChecks.RequireFile(option, path, "a model trained with cm train-teacher");
-        LoadedModel model;
+        InputChecks.RequireFile(option, path, file);
+        LoadedModel loaded;
         try
         {
-            model = ModelFile.Load(path, device);
+            loaded = ModelFile.Load(path, device);
         }
         catch (ModelFormatException e)
         {
             throw new CmException($"{option} {path}: {e.Message}", e);
         }
-        if (model.Kind == ModelKind.Teacher) return model;
-        model.Dispose();
-        throw new CmException($"{option} {path}: is a {EnumNames.Of(model.Kind)} model, expected a diffusion teacher from cm train-teacher");
+        if (loaded.Kind == kind) return loaded;
+        loaded.Dispose();
+        throw new CmException($"{option} {path}: is a {EnumNames.Of(loaded.Kind)} model, expected {model}");
     }
 }

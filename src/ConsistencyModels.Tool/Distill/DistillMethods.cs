@@ -30,6 +30,9 @@ public enum MethodOption
 
     /// <summary><c>--config</c>: the network preset (methods without a teacher to copy it from).</summary>
     [Name("--config")] Config,
+
+    /// <summary><c>--init</c>: start the student from an earlier consistency model instead of the teacher's weights.</summary>
+    [Name("--init")] Init,
 }
 
 /// <summary>
@@ -163,7 +166,7 @@ public static class DistillMethods
             NeedsTeacher = true, ReadsData = true, Result = ModelKind.Consistency, Sampling = SamplingKind.Consistency,
             Loss = DistanceMetricKind.PseudoHuber, Weighting = LossWeightingKind.Uniform, Weightings = AllWeightings,
             Lr = 4e-4, N = 18, NMeaning = "Karras grid points",
-            Options = new HashSet<MethodOption> { MethodOption.Ema }, Ema = 0.95,
+            Options = new HashSet<MethodOption> { MethodOption.Ema, MethodOption.Init }, Ema = 0.95,
             Objective = i => new(new ConsistencyDistillationObjective(i.Student, i.Target, i.SamplingEma, i.Teacher,
                 new ConsistencyDistillationLoss(i.Grid, i.Options.Loss, i.Options.Weighting, i.Metadata.SigmaData),
                 i.Options.Ema!.Value, SamplingEmaRate)),
@@ -197,6 +200,7 @@ public static class DistillMethods
             NeedsTeacher = true, ReadsData = true, Result = ModelKind.Consistency, Sampling = SamplingKind.Consistency,
             Loss = DistanceMetricKind.PseudoHuber, Weighting = LossWeightingKind.Uniform, Weightings = SingleLevelWeightings,
             Lr = 4e-4, N = 18, NMeaning = "Karras grid points",
+            Options = new HashSet<MethodOption> { MethodOption.Init },
             Objective = i => new(new DirectConsistencyDistillationObjective(i.Student, i.SamplingEma, i.Teacher,
                 new DirectConsistencyDistillationLoss(i.Grid, i.Options.Loss, i.Options.Weighting, i.Metadata.SigmaData), SamplingEmaRate)),
         },

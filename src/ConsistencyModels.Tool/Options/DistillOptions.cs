@@ -53,6 +53,12 @@ public sealed record DistillOptions
     /// <summary>Network preset (methods without a teacher; the others copy the teacher's architecture).</summary>
     public NetworkPreset? Config { get; init; }
 
+    /// <summary>A consistency model whose weights start the student (and its EMA copies) instead of the teacher's.</summary>
+    public string? Init { get; init; }
+
+    /// <summary>Layout and precision of the convolutions of the student, its target and the teacher.</summary>
+    public ConsistencyModels.Networks.ConvolutionCompute Compute { get; init; } = ConsistencyModels.Networks.ConvolutionCompute.Float32;
+
     /// <summary>Training crop size; null = the teacher's crop.</summary>
     public int? Crop { get; init; }
 
