@@ -12,43 +12,15 @@ public class DistillInitTests : SingleThreadFixture
 {
     private static readonly string[] Classes = ["brick", "grass"];
 
-    private static string ClassFolders(TempFolder tmp)
-    {
-        string data = tmp.File("data");
-        foreach (var name in Classes)
-        {
-            Directory.CreateDirectory(Path.Combine(data, name));
-            File.Copy(Path.Combine(TestModels.DataFolder, name + ".png"), Path.Combine(data, name, name + ".png"));
-        }
-        return data;
-    }
-
     private static string[] Cd(string teacher, string data, string output, params string[] extra) =>
         ["distill", "--method", "cd", "--teacher", teacher, "--data", data, "--out", output, "--crop", "16", "--batch", "2", "--n", "4",
             "--sample-every", "0", "--log-every", "1", .. extra];
-
-    /// <summary>Largest |a − b| over every tensor of two model files, relative to the largest |a|.</summary>
-    private static double Difference(string a, string b)
-    {
-        using var ma = Safetensors.Load(a);
-        using var mb = Safetensors.Load(b);
-        Assert.That(mb.Tensors.Keys, Is.EquivalentTo(ma.Tensors.Keys));
-        double worst = 0, scale = 1e-12;
-        foreach (var (name, t) in ma.Tensors)
-        {
-            using var d = (t - mb.Tensors[name]).abs().max().to(torch.ScalarType.Float64);
-            using var m = t.abs().max().to(torch.ScalarType.Float64);
-            worst = Math.Max(worst, d.item<double>());
-            scale = Math.Max(scale, m.item<double>());
-        }
-        return worst / scale;
-    }
 
     [Test]
     public void InitStartsTheStudentFromTheFileAndCountsItsIterations()
     {
         using var tmp = new TempFolder();
-        string data = ClassFolders(tmp);
+        string data = TestModels.ClassFolders(tmp);
         string teacher = TestModels.Save(tmp.File("teacher.safetensors"), ModelKind.Teacher, Classes, seed: 1);
         // A student with other weights than the teacher's (another seed), as a student that has trained would have.
         string student = TestModels.Save(tmp.File("student.safetensors"), ModelKind.Consistency, Classes, seed: 2);
@@ -65,9 +37,9 @@ public class DistillInitTests : SingleThreadFixture
         Assert.That(fresh.ExitCode, Is.EqualTo(0), fresh.Stderr + fresh.Stdout);
 
         string continuedModel = Path.Combine(tmp.File("continued"), "model.safetensors");
-        double same = Difference(student, continuedModel);
-        double control = Difference(student, Path.Combine(tmp.File("fresh"), "model.safetensors"));
-        double fromTeacher = Difference(teacher, Path.Combine(tmp.File("fresh"), "model.safetensors"));
+        double same = TestModels.WeightDifference(student, continuedModel);
+        double control = TestModels.WeightDifference(student, Path.Combine(tmp.File("fresh"), "model.safetensors"));
+        double fromTeacher = TestModels.WeightDifference(teacher, Path.Combine(tmp.File("fresh"), "model.safetensors"));
         TestContext.Out.WriteLine($"--init vs its file: {same:E2}; no --init vs that file: {control:E2}, vs the teacher: {fromTeacher:E2}");
         Assert.That(same, Is.LessThanOrEqualTo(1e-6));
         Assert.That(fromTeacher, Is.LessThanOrEqualTo(1e-6), "without --init the student is the teacher's copy");
@@ -79,7 +51,7 @@ public class DistillInitTests : SingleThreadFixture
     public void ATeacherAnotherNetworkOrOtherClassesAreRefused()
     {
         using var tmp = new TempFolder();
-        string data = ClassFolders(tmp);
+        string data = TestModels.ClassFolders(tmp);
         string teacher = TestModels.Save(tmp.File("teacher.safetensors"), ModelKind.Teacher, Classes);
         string otherClasses = TestModels.Save(tmp.File("c.safetensors"), ModelKind.Consistency, ["brick", "moss"]);
         string otherNetwork = TestModels.Save(tmp.File("n.safetensors"), ModelKind.Consistency, Classes,
@@ -123,7 +95,7 @@ public class DistillInitTests : SingleThreadFixture
     public void ComputeIsReportedAndBfloat16GivesNearlyTheFloat32Loss()
     {
         using var tmp = new TempFolder();
-        string data = ClassFolders(tmp);
+        string data = TestModels.ClassFolders(tmp);
         string teacher = TestModels.Save(tmp.File("teacher.safetensors"), ModelKind.Teacher, Classes);
         // The same seed draws the same crops, levels and noise; step 1 starts from the same weights, so its loss differs
         // only by the convolutions' rounding: close (bf16 keeps float32 accumulation) but not equal (else --compute did nothing).

@@ -36,6 +36,35 @@ internal static class TestModels
         return path;
     }
 
+    /// <summary>A data folder in <paramref name="tmp"/> with one class subfolder per test image (brick, grass).</summary>
+    public static string ClassFolders(TempFolder tmp)
+    {
+        string data = tmp.File("data");
+        foreach (var name in new[] { "brick", "grass" })
+        {
+            Directory.CreateDirectory(Path.Combine(data, name));
+            File.Copy(Path.Combine(DataFolder, name + ".png"), Path.Combine(data, name, name + ".png"));
+        }
+        return data;
+    }
+
+    /// <summary>Largest |a − b| over every tensor of two model files, relative to the largest |a|.</summary>
+    public static double WeightDifference(string a, string b)
+    {
+        using var ma = Safetensors.Load(a);
+        using var mb = Safetensors.Load(b);
+        Assert.That(mb.Tensors.Keys, Is.EquivalentTo(ma.Tensors.Keys));
+        double worst = 0, scale = 1e-12;
+        foreach (var (name, t) in ma.Tensors)
+        {
+            using var d = (t - mb.Tensors[name]).abs().max().to(torch.ScalarType.Float64);
+            using var m = t.abs().max().to(torch.ScalarType.Float64);
+            worst = Math.Max(worst, d.item<double>());
+            scale = Math.Max(scale, m.item<double>());
+        }
+        return worst / scale;
+    }
+
     /// <summary>The repository's test images (brick and grass, 128² grayscale).</summary>
     public static string DataFolder
     {

@@ -10,17 +10,6 @@ namespace ConsistencyModels.Tool.Tests.Commands;
 /// </summary>
 public class TrainTeacherInitTests : SingleThreadFixture
 {
-    private static string ClassFolders(TempFolder tmp)
-    {
-        string data = tmp.File("data");
-        foreach (var name in new[] { "brick", "grass" })
-        {
-            Directory.CreateDirectory(Path.Combine(data, name));
-            File.Copy(Path.Combine(TestModels.DataFolder, name + ".png"), Path.Combine(data, name, name + ".png"));
-        }
-        return data;
-    }
-
     private static string[] Train(string data, string output, params string[] extra) =>
         ["train-teacher", "--data", data, "--out", output, "--crop", "16", "--batch", "2",
             "--sample-every", "0", "--log-every", "1", .. extra];
@@ -33,28 +22,11 @@ public class TrainTeacherInitTests : SingleThreadFixture
         return code;
     }
 
-    /// <summary>Largest |a − b| over every tensor of two model files, relative to the largest |a|.</summary>
-    private static double Difference(string a, string b)
-    {
-        using var ma = Safetensors.Load(a);
-        using var mb = Safetensors.Load(b);
-        Assert.That(mb.Tensors.Keys, Is.EquivalentTo(ma.Tensors.Keys));
-        double worst = 0, scale = 1e-12;
-        foreach (var (name, t) in ma.Tensors)
-        {
-            using var d = (t - mb.Tensors[name]).abs().max().to(torch.ScalarType.Float64);
-            using var m = t.abs().max().to(torch.ScalarType.Float64);
-            worst = Math.Max(worst, d.item<double>());
-            scale = Math.Max(scale, m.item<double>());
-        }
-        return worst / scale;
-    }
-
     [Test]
     public void InitStartsFromTheFilesWeightsAndCountsItsIterations()
     {
         using var tmp = new TempFolder();
-        string data = ClassFolders(tmp);
+        string data = TestModels.ClassFolders(tmp);
         Assert.That(Run(Train(data, tmp.File("first"), "--iters", "3", "--config", "tiny"), out var e1), Is.EqualTo(0), e1);
         string first = Path.Combine(tmp.File("first"), "model.safetensors");
 
@@ -64,7 +36,7 @@ public class TrainTeacherInitTests : SingleThreadFixture
         Assert.That(Run(Train(data, tmp.File("continued"), [.. still, "--init", first]), out var e2), Is.EqualTo(0), e2);
         Assert.That(Run(Train(data, tmp.File("fresh"), [.. still, "--config", "tiny"]), out var e3), Is.EqualTo(0), e3);
         string continued = Path.Combine(tmp.File("continued"), "model.safetensors");
-        double same = Difference(first, continued), fresh = Difference(first, Path.Combine(tmp.File("fresh"), "model.safetensors"));
+        double same = TestModels.WeightDifference(first, continued), fresh = TestModels.WeightDifference(first, Path.Combine(tmp.File("fresh"), "model.safetensors"));
         TestContext.Out.WriteLine($"--init vs its file: {same:E2}; a fresh run vs the file: {fresh:E2}");
         Assert.That(same, Is.LessThanOrEqualTo(1e-6));
         Assert.That(fresh, Is.GreaterThan(1e-2), "the control must differ, or the comparison proves nothing");
@@ -90,7 +62,7 @@ public class TrainTeacherInitTests : SingleThreadFixture
     public void AStudentOrOtherClassesAreRefused()
     {
         using var tmp = new TempFolder();
-        string data = ClassFolders(tmp);
+        string data = TestModels.ClassFolders(tmp);
         string student = TestModels.Save(tmp.File("s.safetensors"), ModelKind.Consistency, ["brick", "grass"]);
         string otherClasses = TestModels.Save(tmp.File("t.safetensors"), ModelKind.Teacher, ["brick", "moss"]);
         string unconditional = TestModels.Save(tmp.File("u.safetensors"), ModelKind.Teacher);
