@@ -108,6 +108,11 @@ public sealed record ModelMetadata
     [JsonConverter(typeof(EnumNameJsonConverter<DiffusionFormKind>))]
     public DiffusionFormKind DiffusionForm { get; init; } = DiffusionFormKind.Ve;
 
+    /// <summary>The orientations the training crops were drawn in (dihedral, flips, none); files written before it was
+    /// recorded read as dihedral, the only one there was.</summary>
+    [JsonConverter(typeof(EnumNameJsonConverter<CropAugmentation>))]
+    public CropAugmentation Augmentation { get; init; } = CropAugmentation.Dihedral;
+
     /// <summary>
     /// The sampling kind of metadata that does not state one: a consistency model samples with consistency steps; a
     /// denoiser distilled for a fixed Euler grid (<see cref="SamplingSigmas"/>) or by rectified or progressive
@@ -150,6 +155,7 @@ public sealed record ModelMetadata
         if (!Enum.IsDefined(Method)) Fail($"method {(int)Method} is not defined.");
         if (!Enum.IsDefined(DiffusionForm)) Fail($"diffusionForm {(int)DiffusionForm} is not defined.");
         if (!Enum.IsDefined(Sampling)) Fail($"sampling {(int)Sampling} is not defined.");
+        if (!Enum.IsDefined(Augmentation)) Fail($"augmentation {(int)Augmentation} is not defined.");
         if ((Kind == ModelKind.Consistency) != (Sampling == SamplingKind.Consistency))
             Fail($"sampling {EnumNames.Of(Sampling)} does not fit a {EnumNames.Of(Kind)} model (consistency models, and only they, sample with consistency steps).");
         if (SamplingSigmas is null) Fail("samplingSigmas must not be null.");
@@ -194,7 +200,7 @@ public sealed record ModelMetadata
         && Rho.Equals(other.Rho) && (ClassNames ?? []).SequenceEqual(other.ClassNames ?? [])
         && (MultistepTaus ?? []).SequenceEqual(other.MultistepTaus ?? []) && Method == other.Method
         && DataHash == other.DataHash && CropSize == other.CropSize && TrainingIterations == other.TrainingIterations
-        && DiffusionForm == other.DiffusionForm && Sampling == other.Sampling
+        && DiffusionForm == other.DiffusionForm && Sampling == other.Sampling && Augmentation == other.Augmentation
         && (SamplingSigmas ?? []).SequenceEqual(other.SamplingSigmas ?? []);
 
     /// <inheritdoc/>

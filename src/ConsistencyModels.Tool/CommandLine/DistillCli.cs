@@ -60,6 +60,9 @@ internal sealed class DistillCli
     private readonly Option<Networks.ConvolutionCompute?> compute = OptionKit.Choice<Networks.ConvolutionCompute>("--compute",
         "Layout and precision of the convolutions of the student, its target and the teacher: fp32, bf16 (bfloat16 autocast, float32 weights and optimizer), "
         + "fp32-cl/bf16-cl (channels-last). Default: fp32 (unlike train-teacher: bf16's effect on a distilled student is not measured yet).");
+    private readonly Option<Training.CropAugmentation?> augment = OptionKit.Choice<Training.CropAugmentation>("--augment",
+        "Orientations of the training crops (methods that read --data): dihedral (random flips and quarter turns), flips (flips only), none. "
+        + "Default: the teacher's (recorded in its model file; dihedral for older files and methods without a teacher).");
     private readonly RunOptionSet run = new();
 
     public DistillCli()
@@ -84,6 +87,7 @@ internal sealed class DistillCli
         Command.Add(crop);
         Command.Add(init);
         Command.Add(compute);
+        Command.Add(augment);
         run.AddTo(Command);
     }
 
@@ -112,6 +116,9 @@ internal sealed class DistillCli
         DiffusionFormKind? givenForm = Applying(result, m, MethodOption.Form, form);
         NetworkPreset? givenConfig = Applying(result, m, MethodOption.Config, config);
         string? initPath = result.GetValue(init);
+        var givenAugment = result.GetValue(augment);
+        if (givenAugment is not null && !m.ReadsData)
+            throw new CmException($"--augment does not apply to --method {m.Name}: it reads no training images");
         if (initPath is not null && !m.Takes(MethodOption.Init))
             throw new CmException($"--init does not apply to --method {m.Name}; it applies to {DistillMethods.Taking(MethodOption.Init)} only");
 
@@ -161,6 +168,7 @@ internal sealed class DistillCli
             Config = preset,
             Crop = cropSize,
             Init = initPath,
+            Augment = givenAugment,
             Compute = result.GetValue(compute) ?? Networks.ConvolutionCompute.Float32,
             Run = shared,
         };

@@ -34,6 +34,9 @@ internal sealed class TrainTeacherCli
         "Layout and precision of the convolutions: fp32, bf16 (bfloat16 autocast: float32 weights and optimizer, bf16 convolutions; 1.25x faster on CPUs with native bf16), fp32-cl/bf16-cl (channels-last). Default: bf16 where the CPU computes bf16 natively, else fp32.");
     private readonly Option<string?> init = OptionKit.Path("--init", "FILE",
         "Start from the weights of a teacher made by cm train-teacher (its EMA weights; the optimizer and the EMA restart): continues a teacher in a new run folder, e.g. one committed to a repository. The network is the file's: --config/--channels/--mults/--blocks/--attention are refused with it. The saved model counts the file's iterations too.");
+    private readonly Option<Training.CropAugmentation?> augment = OptionKit.Choice<Training.CropAugmentation>("--augment",
+        "Orientations of the training crops: dihedral (random flips and quarter turns), flips (flips only: a texture's axes are kept, "
+        + "bricks stay horizontal), none. Recorded in the model; distill follows it. Default: dihedral, or the --init file's.");
     private readonly RunOptionSet run = new();
 
     public TrainTeacherCli()
@@ -54,6 +57,7 @@ internal sealed class TrainTeacherCli
         Command.Add(attention);
         Command.Add(compute);
         Command.Add(init);
+        Command.Add(augment);
         run.AddTo(Command);
     }
 
@@ -95,6 +99,7 @@ internal sealed class TrainTeacherCli
             Shape = shape,
             Compute = result.GetValue(compute),
             Init = initPath,
+            Augment = result.GetValue(augment),
             Run = shared,
         };
     }

@@ -76,6 +76,7 @@ public static class DistillCommand
         if (options.Init is not null) inputs.Add(("--init", options.Init));
         var run = TrainingRuns.Open(settings, sync, inputs, progress);
         bool consistency = method.Result == ModelKind.Consistency;
+        var augmentation = options.Augment ?? teacher?.Metadata.Augmentation ?? CropAugmentation.Dihedral;
         var baseMetadata = new ModelMetadata
         {
             Kind = method.Result,
@@ -90,6 +91,7 @@ public static class DistillCommand
             SigmaData = teacher?.Metadata.SigmaData ?? EdmCoefficients.DefaultSigmaData,
             Rho = teacher?.Metadata.Rho ?? KarrasSchedule.DefaultRho,
             DiffusionForm = options.Form ?? teacher?.Metadata.DiffusionForm ?? DiffusionFormKind.Ve,
+            Augmentation = augmentation,
         };
 
         PreconditionedNetwork NewModel()
@@ -127,14 +129,14 @@ public static class DistillCommand
         using var objective = made.Objective;
         IBatchSource batches = dataset is null
             ? new ConstantBatchSource(crop)
-            : new CropBatchSource(dataset, crop, settings.Seed, conditional: config.ClassCount > 0);
+            : new CropBatchSource(dataset, crop, settings.Seed, conditional: config.ClassCount > 0, augmentation);
         var trainerOptions = settings.ToTrainer(options.Iters, options.Lr);
         var result = (PreconditionedNetwork)objective.ResultModel;
         var gridSampler = SamplingPlan.DefaultSampler(metadata);
         int gridSteps = SamplingPlan.DefaultSteps(metadata, gridSampler);
         progress.Info($"{method.Name}: network {config.BaseChannels}×[{string.Join(",", config.ChannelMultipliers)}] " +
                       $"({student.parameters().Sum(p => p.numel()):N0} parameters), crop {crop}, batch {settings.Batch}, loss {EnumNames.Of(options.Loss)}, " +
-                      $"weighting {EnumNames.Of(options.Weighting)}, N {options.N}, convolutions {EnumNames.Of(options.Compute)}, {TorchInfo.Describe()}");
+                      $"weighting {EnumNames.Of(options.Weighting)}, N {options.N}, augmentation {EnumNames.Of(augmentation)}, convolutions {EnumNames.Of(options.Compute)}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, $"distill {method.Name}", trainerOptions, objective, batches, metadata,
             step => SampleGrids.Write(result, metadata, gridSampler, gridSteps, 16, crop * 2, settings.Seed, run.SampleGridPath(step)),
             cancellation);
@@ -150,7 +152,7 @@ public static class DistillCommand
         {
             // The real images: crops of the data, or (rectified, which reads none) the teacher's samples it retrained on.
             var (real, realLabels) = dataset is not null
-                ? RealCrops(dataset, crop, settings.Seed)
+                ? RealCrops(dataset, crop, settings.Seed, augmentation)
                 : (pairs!.Samples.narrow(0, 0, Math.Min(TauSearchImages, pairs.Count)).cpu(),
                    pairs.Labels?.narrow(0, 0, Math.Min(TauSearchImages, pairs.Count)).cpu());
             double tau;
@@ -188,9 +190,9 @@ public static class DistillCommand
         _ => throw new ArgumentOutOfRangeException(nameof(metadata), metadata.Sampling, "unknown sampling kind"),
     };
 
-    private static (Tensor Images, Tensor? Labels) RealCrops(TextureDataset dataset, int crop, long seed)
+    private static (Tensor Images, Tensor? Labels) RealCrops(TextureDataset dataset, int crop, long seed, CropAugmentation augmentation)
     {
-        var real = new CropSampler(dataset, crop, seed ^ 0x7EA1, allowTiledCrops: true).Sample(TauSearchImages);
+        var real = new CropSampler(dataset, crop, seed ^ 0x7EA1, allowTiledCrops: true, augmentation: augmentation).Sample(TauSearchImages);
         return (real.Images, real.Labels);
     }
 

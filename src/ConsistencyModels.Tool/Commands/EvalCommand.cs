@@ -64,7 +64,7 @@ public static class EvalCommand
         // Class-balanced real sets when the model's classes are the data's (same names, same order), as the samples are.
         // --uniform-real: as before 2026-12-01.
         bool balanced = !options.UniformReal && metadata.Config.ClassCount > 1 && ClassChoice.Names(metadata).SequenceEqual(dataset.ClassNames);
-        using var crops = EvalCrops.Draw(dataset, options.Size, options.Count, options.Real, balanced);
+        using var crops = EvalCrops.Draw(dataset, options.Size, options.Count, options.Real, balanced, metadata.Augmentation);
         if (crops.Tiled)
             progress.Info($"note: --size {options.Size} exceeds the smallest image ({dataset.MinSide} px): real crops repeat their tile");
         var labelIds = ClassChoice.Labels(metadata, options.Model, null, options.Count);

@@ -48,14 +48,16 @@ internal sealed class EvalCrops : IDisposable
     /// <summary>
     /// Draws the sets from <paramref name="dataset"/>. With <paramref name="classBalanced"/> (a conditional model evaluated
     /// on its own data) crop i shows class i mod K, the order the samples are asked for, so the real sets and the samples
-    /// hold the same class mix; otherwise images are drawn uniformly.
+    /// hold the same class mix; otherwise images are drawn uniformly. The crops take the orientations the model was
+    /// trained on (<paramref name="augmentation"/>), so a model that keeps bricks horizontal is compared with horizontal bricks.
     /// </summary>
-    public static EvalCrops Draw(TextureDataset dataset, int size, int count, bool floor, bool classBalanced = false)
+    public static EvalCrops Draw(TextureDataset dataset, int size, int count, bool floor, bool classBalanced = false,
+        Training.CropAugmentation augmentation = Training.CropAugmentation.Dihedral)
     {
         bool tiled = size > dataset.MinSide;
         (Tensor Images, Tensor Labels) Draw(long seed)
         {
-            var sampler = new CropSampler(dataset, size, seed, allowTiledCrops: tiled);
+            var sampler = new CropSampler(dataset, size, seed, allowTiledCrops: tiled, augmentation: augmentation);
             return classBalanced ? sampler.SampleClassBalanced(count) : sampler.Sample(count);
         }
         Tensor Crops(long seed)

@@ -40,7 +40,8 @@ public static class TrainTeacherCommand
         var compute = options.Compute ?? ConvolutionComputes.TrainingDefault(device.type == DeviceType.CPU);
         MemoryBudget.Check("--crop", options.Crop, options.Run.Batch, config);
         var run = TrainingRuns.Open(options.Run, sync, init is null ? [("--data", options.Data)] : [("--data", options.Data), ("--init", options.Init!)], progress);
-        var batches = new CropBatchSource(dataset, options.Crop, options.Run.Seed, conditional: config.ClassCount > 0);
+        var augmentation = options.Augment ?? init?.Metadata.Augmentation ?? CropAugmentation.Dihedral;
+        var batches = new CropBatchSource(dataset, options.Crop, options.Run.Seed, conditional: config.ClassCount > 0, augmentation);
         using var net = new EdmPrecond(new UNet(config));
         using var ema = new EdmPrecond(new UNet(config));
         net.to(device);
@@ -62,6 +63,7 @@ public static class TrainTeacherCommand
             DataHash = dataset.Hash,
             CropSize = options.Crop,
             DiffusionForm = Diffusion.DiffusionFormKind.Ve,
+            Augmentation = augmentation,
         };
         using var objective = new TeacherObjective(net, ema, new EdmLoss(), options.Ema);
         var trainerOptions = options.Run.ToTrainer(options.Iters, options.Lr, options.Warmup ?? Math.Min(1000, options.Iters / 10));
@@ -70,7 +72,7 @@ public static class TrainTeacherCommand
             progress.Info($"--init {options.Init}: starting from its weights ({priorIterations} iterations; optimizer and EMA restart)");
         string network = init is null ? $"{EnumNames.Of(options.Config)} network {options.Shape.Describe()}" : $"network of {Path.GetFileName(options.Init)}";
         progress.Info($"teacher: {dataset.Images.Count} images, {dataset.ClassNames.Count} classes, {network} " +
-                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, convolutions {EnumNames.Of(compute)}, {TorchInfo.Describe()}");
+                      $"({net.parameters().Sum(p => p.numel()):N0} parameters), crop {options.Crop}, batch {options.Run.Batch}, augmentation {EnumNames.Of(augmentation)}, convolutions {EnumNames.Of(compute)}, {TorchInfo.Describe()}");
         long done = TrainingRuns.Train(run, sync, progress, "train-teacher", trainerOptions, objective, batches, metadata,
             step => SampleGrids.Write(ema, metadata, SamplerKind.Heun, 18, 16, options.Crop * 2, options.Run.Seed, run.SampleGridPath(step)),
             cancellation);

@@ -56,6 +56,9 @@ public sealed record DistillOptions
     /// <summary>A consistency model whose weights start the student (and its EMA copies) instead of the teacher's.</summary>
     public string? Init { get; init; }
 
+    /// <summary>Orientations of the training crops; null = the teacher's (dihedral without one).</summary>
+    public ConsistencyModels.Training.CropAugmentation? Augment { get; init; }
+
     /// <summary>Layout and precision of the convolutions of the student, its target and the teacher.</summary>
     public ConsistencyModels.Networks.ConvolutionCompute Compute { get; init; } = ConsistencyModels.Networks.ConvolutionCompute.Float32;
 

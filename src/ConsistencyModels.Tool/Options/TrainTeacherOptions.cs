@@ -36,6 +36,9 @@ public sealed record TrainTeacherOptions
     /// <summary>A teacher model file whose weights start the run (null = fresh weights); its network replaces the preset.</summary>
     public string? Init { get; init; }
 
+    /// <summary>Orientations of the training crops; null = dihedral, or the <see cref="Init"/> file's.</summary>
+    public ConsistencyModels.Training.CropAugmentation? Augment { get; init; }
+
     /// <summary>The settings every training command shares.</summary>
     public required RunSettings Run { get; init; }
 }

@@ -7,13 +7,14 @@ namespace ConsistencyModels.Data;
 /// <summary>
 /// Draws random square training crops from a <see cref="TextureDataset"/>: uniform image, uniform offset on the
 /// torus (the sources tile, so a crop may wrap around the right/bottom edge), random left-right and
-/// top-bottom flips and a random number of quarter turns. Deterministic given the seed; the state can be
+/// top-bottom flips and a random number of quarter turns (fewer under another <see cref="Training.CropAugmentation"/>). Deterministic given the seed; the state can be
 /// saved and restored for bit-exact resume. Images are drawn uniformly (so a class folder with more images is drawn
 /// more often). Not thread-safe: use one sampler per thread.
 /// </summary>
 public sealed class CropSampler
 {
     private readonly TextureDataset _dataset;
+    private readonly Training.CropAugmentation _augmentation;
     private Xoshiro256StarStar _rng;
 
     /// <summary>Creates a sampler.</summary>
@@ -26,8 +27,11 @@ public sealed class CropSampler
     /// repeats included), refused for other images, where a crop larger than its source shows the same content more
     /// than once across seams, which a model would learn as structure.
     /// </param>
+    /// <param name="augmentation">The orientations a crop is drawn in (the random stream is the same for each, so a
+    /// seed draws the same images and offsets under every augmentation).</param>
     /// <exception cref="DataException">An image is smaller than the crop and tiled crops are not allowed.</exception>
-    public CropSampler(TextureDataset dataset, int cropSize, long seed, bool? allowTiledCrops = null)
+    public CropSampler(TextureDataset dataset, int cropSize, long seed, bool? allowTiledCrops = null,
+        Training.CropAugmentation augmentation = Training.CropAugmentation.Dihedral)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         Guard.AtLeast(cropSize, 1, nameof(cropSize));
@@ -37,7 +41,10 @@ public sealed class CropSampler
             foreach (var img in dataset.Images)
                 if (Math.Min(img.Pixels.Height, img.Pixels.Width) < cropSize)
                     throw new DataException($"Image {img.SourcePath} is {img.Pixels.Width}x{img.Pixels.Height}, smaller than the {cropSize}x{cropSize} crop.", img.SourcePath);
+        if (!Enum.IsDefined(augmentation))
+            throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, "unknown crop augmentation");
         _dataset = dataset;
+        _augmentation = augmentation;
         CropSize = cropSize;
         _rng = new Xoshiro256StarStar(unchecked((ulong)seed));
     }
@@ -86,7 +93,7 @@ public sealed class CropSampler
             int top = _rng.NextInt(img.Pixels.Height);
             int left = _rng.NextInt(img.Pixels.Width);
             ulong bits = _rng.NextUInt64();
-            var t = new CropTransform((bits & 1) != 0, (bits & 2) != 0, (int)((bits >> 2) & 3));
+            var t = CropTransform.FromBits(bits, _augmentation);
             Crop(img.Pixels, top, left, c, t, data.AsSpan(b * per, per));
             labels[b] = img.ClassIndex;
         }

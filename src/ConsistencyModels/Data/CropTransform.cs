@@ -12,4 +12,14 @@ public readonly record struct CropTransform(bool FlipH, bool FlipV, int Rot90)
 {
     /// <summary>No flip, no rotation.</summary>
     public static CropTransform Identity => default;
+
+    /// <summary>The transform that random <paramref name="bits"/> select under <paramref name="augmentation"/>: bit 0 flips
+    /// left-right, bit 1 top-bottom, bits 2–3 count quarter turns; an augmentation that leaves a part out ignores its bits.</summary>
+    public static CropTransform FromBits(ulong bits, Training.CropAugmentation augmentation) => augmentation switch
+    {
+        Training.CropAugmentation.Dihedral => new((bits & 1) != 0, (bits & 2) != 0, (int)((bits >> 2) & 3)),
+        Training.CropAugmentation.Flips => new((bits & 1) != 0, (bits & 2) != 0, 0),
+        Training.CropAugmentation.None => Identity,
+        _ => throw new ArgumentOutOfRangeException(nameof(augmentation), augmentation, "unknown crop augmentation"),
+    };
 }

@@ -13,15 +13,19 @@ public sealed class CropBatchSource : IBatchSource
     private readonly TextureDataset _dataset;
     private readonly long _seed;
     private readonly bool _conditional;
+    private readonly CropAugmentation _augmentation;
 
-    /// <summary>Creates the source; <paramref name="conditional"/> = false drops the class labels.</summary>
-    public CropBatchSource(TextureDataset dataset, int cropSize, long seed, bool conditional)
+    /// <summary>Creates the source; <paramref name="conditional"/> = false drops the class labels;
+    /// <paramref name="augmentation"/> is the orientations crops are drawn in.</summary>
+    public CropBatchSource(TextureDataset dataset, int cropSize, long seed, bool conditional,
+        CropAugmentation augmentation = CropAugmentation.Dihedral)
     {
         _dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
         CropSize = cropSize;
         _seed = seed;
         _conditional = conditional && dataset.ClassNames.Count > 1;
-        _ = new CropSampler(dataset, cropSize, seed); // validates sizes once, up front
+        _augmentation = augmentation;
+        _ = new CropSampler(dataset, cropSize, seed, augmentation: augmentation); // validates sizes once, up front
     }
 
     /// <summary>The crop side in pixels.</summary>
@@ -33,7 +37,7 @@ public sealed class CropBatchSource : IBatchSource
     /// <inheritdoc />
     public (Tensor Images, Tensor? Labels) GetBatch(long step, int rank, int batchSize)
     {
-        var sampler = new CropSampler(_dataset, CropSize, Trainer.StepSeed(_seed ^ 0x5EED_C0DEL, step, rank));
+        var sampler = new CropSampler(_dataset, CropSize, Trainer.StepSeed(_seed ^ 0x5EED_C0DEL, step, rank), augmentation: _augmentation);
         var (images, labels) = sampler.Sample(batchSize);
         if (_conditional) return (images, labels);
         labels.Dispose();
