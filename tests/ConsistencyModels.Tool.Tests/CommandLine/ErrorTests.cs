@@ -114,6 +114,7 @@ public class ErrorTests
         MethodOption.Pairs => "10",
         MethodOption.Form => "vp",
         MethodOption.Config => "tiny",
+        MethodOption.Init => "s.safetensors",
         _ => throw new ArgumentOutOfRangeException(nameof(option), option, "a new option needs a test value"),
     };
 
