@@ -8,8 +8,9 @@ namespace ConsistencyModels.Tool.CommandLine;
 /// after the current step and writes a checkpoint, sampling and benchmarks stop between batches. If the command has
 /// not ended after <see cref="Grace"/> (a native call that does not return, a frame that takes minutes), the process
 /// ends with exit code 130, after letting a checkpoint that is being written finish. Training gets longer when its
-/// measured step time needs it (twice the step time, at most <see cref="LongestStepWait"/>), so the step in progress
-/// can end and be saved. A second signal ends the process at once.
+/// measured step time needs it (four times the mean step time plus a second, at most <see cref="LongestStepWait"/>), so
+/// the step in progress can end and be saved even when the machine got busier than the mean saw. A second signal ends
+/// the process at once.
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {
@@ -58,16 +59,20 @@ internal sealed class StopSignals : IDisposable
     /// <param name="step">The measured duration of one training step.</param>
     public static void ReportStepTime(TimeSpan step) => Interlocked.Exchange(ref stepTicks, Math.Max(0, step.Ticks));
 
-    /// <summary>How long the command may take to stop after the first signal: <see cref="Grace"/>, or for training
-    /// twice its step time plus a quarter second when that is longer (at most <see cref="LongestStepWait"/>).</summary>
-    public TimeSpan StopWait
+    /// <summary>How long the command may take to stop after the first signal (<see cref="WaitFor"/> of the reported step time).</summary>
+    public TimeSpan StopWait => WaitFor(TimeSpan.FromTicks(Interlocked.Read(ref stepTicks)), Grace);
+
+    /// <summary>
+    /// The stop wait for a mean training step of <paramref name="step"/> (zero: not training): <paramref name="grace"/>, or
+    /// four steps plus a second when that is longer, at most <see cref="LongestStepWait"/>. The mean comes from the whole
+    /// run, and a step in progress takes longer when the machine got busier since (a second job, a lowered priority:
+    /// a 0.8 s mean step once took over 1.8 s, and twice the mean plus a quarter second lost it), so the margin is wide; it only
+    /// delays a stop whose step never ends, since a step that ends stops the command at once.
+    /// </summary>
+    internal static TimeSpan WaitFor(TimeSpan step, TimeSpan grace)
     {
-        get
-        {
-            var step = TimeSpan.FromTicks(Interlocked.Read(ref stepTicks));
-            var training = step > TimeSpan.Zero ? step * 2 + TimeSpan.FromSeconds(0.25) : TimeSpan.Zero;
-            return training > Grace ? (training < LongestStepWait ? training : LongestStepWait) : Grace;
-        }
+        var training = step > TimeSpan.Zero ? step * 4 + TimeSpan.FromSeconds(1) : TimeSpan.Zero;
+        return training > grace ? (training < LongestStepWait ? training : LongestStepWait) : grace;
     }
 
     /// <summary>Whether a signal has arrived.</summary>

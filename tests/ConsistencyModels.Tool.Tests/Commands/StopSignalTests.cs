@@ -126,6 +126,20 @@ public class StopSignalTests
         Assert.That(cm.Output, Does.Not.Contain("   at "));
     }
 
+    /// <summary>The wait for a training step: four mean steps plus a second (the 0.8 s step that once took 1.9 s after
+    /// SIGTERM now has 4.2 s), never below the grace, never above the cap; not training: the grace.</summary>
+    [TestCase(0.0, 0.6, 0.6)]
+    [TestCase(0.8, 0.6, 4.2)]
+    [TestCase(0.01, 0.6, 1.04)]
+    [TestCase(0.01, 2.0, 2.0)]
+    [TestCase(20.0, 0.6, 30.0)]
+    public void TheStopWaitLeavesTheStepInProgressRoomToEnd(double stepSeconds, double graceSeconds, double expectedSeconds)
+    {
+        var wait = ConsistencyModels.Tool.CommandLine.StopSignals.WaitFor(TimeSpan.FromSeconds(stepSeconds), TimeSpan.FromSeconds(graceSeconds));
+        Assert.That(wait.TotalSeconds, Is.EqualTo(expectedSeconds).Within(1e-9));
+        Assert.That(ConsistencyModels.Tool.CommandLine.StopSignals.LongestStepWait.TotalSeconds, Is.EqualTo(30));
+    }
+
     [Test]
     public void ASecondSignalEndsAtOnce()
     {
