@@ -95,7 +95,7 @@ public sealed class GimpPattern
         return new GimpPattern(name, (int)width, (int)height, (int)bpp, pixels);
     }
 
-    /// <summary>The pattern as planar RGB in [-1, 1] (gray replicated to 3 channels, alpha dropped).</summary>
+    /// <summary>The pattern as planar RGB in [-1, 1] (gray replicated to 3 channels, alpha composited over white).</summary>
     public PlanarImage ToPlanar() => PlanarImage.FromInterleaved(Pixels, Height, Width, BytesPerPixel);
 
     private static InvalidDataException Corrupt(string source, string what) =>

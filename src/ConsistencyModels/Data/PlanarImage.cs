@@ -31,7 +31,9 @@ public sealed class PlanarImage
     /// <summary>Width in pixels.</summary>
     public int Width { get; }
 
-    /// <summary>Converts interleaved 8-bit pixels (1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA) to planar RGB in [-1, 1]; alpha is dropped.</summary>
+    /// <summary>Converts interleaved 8-bit pixels (1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA) to planar RGB in [-1, 1].
+    /// Alpha is composited over white: a pattern drawn as black strokes on transparency (GIMP's Legacy stripes) keeps its
+    /// strokes, which dropping the alpha turned into a black square (transparent pixels store black).</summary>
     public static PlanarImage FromInterleaved(ReadOnlySpan<byte> pixels, int height, int width, int channels)
     {
         Guard.InRange(channels, 1, 4, nameof(channels));
@@ -40,11 +42,16 @@ public sealed class PlanarImage
         int plane = height * width;
         var data = new float[3 * plane];
         bool gray = channels <= 2;
+        bool alpha = channels is 2 or 4;
         for (int i = 0; i < plane; i++)
         {
             int p = i * channels;
+            float a = alpha ? pixels[p + channels - 1] / 255f : 1f;
             for (int c = 0; c < 3; c++)
-                data[c * plane + i] = pixels[gray ? p : p + c] / 127.5f - 1f;
+            {
+                float value = pixels[gray ? p : p + c];
+                data[c * plane + i] = (a * value + (1f - a) * 255f) / 127.5f - 1f;
+            }
         }
         return new PlanarImage(data, height, width);
     }

@@ -31,7 +31,7 @@ public static class ImageIO
         ImageResult result;
         try
         {
-            result = ImageResult.FromMemory(bytes, StbImageSharp.ColorComponents.RedGreenBlue);
+            result = ImageResult.FromMemory(bytes, StbImageSharp.ColorComponents.RedGreenBlueAlpha); // alpha composited over white
         }
         catch (Exception e)
         {
@@ -40,7 +40,7 @@ public static class ImageIO
         }
         if (result?.Data is null || result.Width < 1 || result.Height < 1)
             throw new DataException($"Cannot decode image {path} (corrupt or not PNG/JPEG).", path);
-        return PlanarImage.FromInterleaved(result.Data, result.Height, result.Width, 3);
+        return PlanarImage.FromInterleaved(result.Data, result.Height, result.Width, 4);
     }
 
     /// <summary>Loads a PNG or JPEG as a float32 tensor [3, H, W] in [-1, 1] (caller owns it).</summary>

@@ -32,16 +32,25 @@ public class GimpPatternTests
     [TestCase(4)]
     public void GrayAndAlphaVariantsBecomeRgb(int bpp)
     {
-        // 2x1 pattern; first byte of each pixel is the gray / red value, alpha (last of 2 or 4) must be ignored.
+        // 2x1 pattern; first byte of each pixel is the gray / red value; alpha (last of 2 or 4) is composited over white:
+        // pixel 0 opaque, pixel 1 at alpha 51/255 = 0.2 (so its value is 0.2·v + 0.8·255).
         var px = new byte[2 * bpp];
         for (int i = 0; i < px.Length; i++)
             px[i] = (byte)(50 + i);
+        bool hasAlpha = bpp is 2 or 4;
+        if (hasAlpha)
+        {
+            px[bpp - 1] = 255;
+            px[2 * bpp - 1] = 51;
+        }
         var planar = GimpPattern.Parse(TestFiles.Pattern("g", 2, 1, bpp, px), "mem").ToPlanar();
         for (int x = 0; x < 2; x++)
             for (int c = 0; c < 3; c++)
             {
-                int expectedByte = bpp <= 2 ? 50 + x * bpp : 50 + x * bpp + c;
-                Assert.That(planar.Data[c * 2 + x], Is.EqualTo(expectedByte / 127.5f - 1f), $"x={x} c={c}");
+                int valueByte = bpp <= 2 ? 50 + x * bpp : 50 + x * bpp + c;
+                float a = !hasAlpha || x == 0 ? 1f : 0.2f;
+                float expected = (a * valueByte + (1 - a) * 255f) / 127.5f - 1f;
+                Assert.That(planar.Data[c * 2 + x], Is.EqualTo(expected).Within(1e-6), $"x={x} c={c}");
             }
     }
 

@@ -31,6 +31,30 @@ public class ImageIOTests
         }
     }
 
+    /// <summary>A PNG with transparency: alpha is composited over white (black strokes on transparency stay visible).</summary>
+    [Test]
+    public void PngAlphaIsCompositedOverWhite()
+    {
+        string dir = TestFiles.TempDir();
+        try
+        {
+            string path = Path.Combine(dir, "rgba.png");
+            byte[] rgba = [0, 0, 0, 255, 0, 0, 0, 0, 200, 100, 50, 128]; // opaque black, transparent black, half-covered colour
+            using (var s = File.Create(path))
+                new StbImageWriteSharp.ImageWriter().WritePng(rgba, 3, 1, StbImageWriteSharp.ColorComponents.RedGreenBlueAlpha, s);
+            var image = ImageIO.LoadPlanar(path);
+            float a = 128 / 255f;
+            float[][] expected = [[0, 0, 0], [255, 255, 255], [a * 200 + (1 - a) * 255, a * 100 + (1 - a) * 255, a * 50 + (1 - a) * 255]];
+            for (int x = 0; x < 3; x++)
+                for (int c = 0; c < 3; c++)
+                    Assert.That(image.Data[c * 3 + x], Is.EqualTo(expected[x][c] / 127.5f - 1f).Within(1e-5), $"x={x} c={c}");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Test]
     public void GridPlacesCellsWithPadding()
     {
