@@ -119,8 +119,7 @@ internal sealed class DistillCli
         var givenAugment = result.GetValue(augment);
         if (givenAugment is not null && !m.ReadsData)
             throw new CmException($"--augment does not apply to --method {m.Name}: it reads no training images");
-        if (initPath is not null && !m.Takes(MethodOption.Init))
-            throw new CmException($"--init does not apply to --method {m.Name}; it applies to {DistillMethods.Taking(MethodOption.Init)} only");
+        RefuseUnlessTaken(initPath is not null, m, MethodOption.Init);
 
         var weight = result.GetValue(weighting) ?? m.Weighting;
         if (!m.Weightings.Contains(weight))
@@ -178,9 +177,15 @@ internal sealed class DistillCli
     private static T? Applying<T>(ParseResult result, DistillMethod m, MethodOption option, Option<T?> cli) where T : struct
     {
         var value = result.GetValue(cli);
-        if (value is not null && !m.Takes(option))
-            throw new CmException($"{EnumNames.Of(option)} does not apply to --method {m.Name}; it applies to {DistillMethods.Taking(option)} only");
+        RefuseUnlessTaken(value is not null, m, option);
         return value;
+    }
+
+    // A given method option that does not apply: one message naming the method and where the option applies.
+    private static void RefuseUnlessTaken(bool given, DistillMethod m, MethodOption option)
+    {
+        if (given && !m.Takes(option))
+            throw new CmException($"{EnumNames.Of(option)} does not apply to --method {m.Name}; it applies to {DistillMethods.Taking(option)} only");
     }
 
     private static string PerMethod(Func<DistillMethod, string> value, MethodOption option) => PerMethod(value, m => m.Takes(option));
